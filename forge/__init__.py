@@ -1,0 +1,1 @@
+"""Forge tooling: the `forge` command and the conformance case runner."""
