@@ -1,0 +1,42 @@
+"""The application factory.
+
+Counterparts: ``flask_forge/app.py``; ``django_forge/settings.py``, ``urls.py`` and ``asgi.py``.
+Run it with ``uvicorn fastapi_forge.app:create_app --factory``.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from fastapi_forge import errors, views
+from fastapi_forge.config import Settings
+from fastapi_forge.db import create_engine
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app on the database ``settings`` name (the environment by default)."""
+    settings = settings or Settings()
+    engine = create_engine(settings.sqlalchemy_url())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="Forge users API (FastAPI)",
+        version="1.0.0",
+        lifespan=lifespan,
+        # R2: a trailing slash is a 404, never a redirect.
+        redirect_slashes=False,
+        # R2: /openapi.json and /docs are the only paths besides the API.
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+    )
+    # expire_on_commit=False: a committed user is still read to build the response.
+    app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+    errors.init_app(app, allowed_methods=views.allowed_methods)
+    app.include_router(views.router)
+    return app

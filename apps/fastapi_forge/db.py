@@ -1,0 +1,40 @@
+"""The async engine, the per-request session, and schema migrations.
+
+Counterparts: ``flask_forge/db.py``; Django has this built in (``settings.DATABASES``).
+"""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated
+
+from alembic import command
+from alembic.config import Config
+from fastapi import Depends, Request
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+
+ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
+
+
+def create_engine(url: URL) -> AsyncEngine:
+    """An engine for ``url``, creating the folder of an embedded SQLite file."""
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    return create_async_engine(url)
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request, from the factory ``create_app`` put on the app."""
+    async with request.app.state.sessionmaker() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def migrate(url: URL) -> None:
+    """Bring the database at ``url`` to the newest migration (``alembic upgrade head``)."""
+    config = Config(ALEMBIC_INI)
+    # Passed as an attribute, not an ini option, so a % in a password needs no escaping.
+    config.attributes["url"] = url
+    command.upgrade(config, "head")

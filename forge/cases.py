@@ -1,0 +1,196 @@
+"""The conformance cases of ``contract/cases/``: load them, send them, compare the answers.
+
+Used by the pytest suite and by ``forge conformance``; it knows HTTP and the contract's case
+format, never a framework. The format is described at the end of ``contract/README.md``.
+"""
+
+import base64
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+CONTRACT = Path(__file__).resolve().parents[1] / "contract"
+CASES = CONTRACT / "cases"
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
+SUBSTITUTION = re.compile(r"\{([a-z][a-z0-9_]*)\.([a-z_]+)\}")
+CHUNK_BYTES = 1024
+
+
+@dataclass(frozen=True)
+class Case:
+    """One conformance case, as written in a case file."""
+
+    id: str
+    rules: tuple[str, ...]
+    title: str
+    request: Mapping[str, Any]
+    response: Mapping[str, Any]
+    setup: tuple[Mapping[str, Any], ...] = ()
+    source: str = ""
+
+
+@dataclass
+class Outcome:
+    """What one run of a case saw, and every way it differed from the case."""
+
+    case: Case
+    request: str = ""
+    differences: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.differences
+
+
+def load_cases(directory: Path = CASES) -> list[Case]:
+    """Every case of every file in ``directory``, in file then case order."""
+    cases = []
+    for path in sorted(directory.glob("*.json")):
+        for raw in json.loads(path.read_text(encoding="utf-8"))["cases"]:
+            cases.append(
+                Case(
+                    id=raw["id"],
+                    rules=tuple(raw["rules"]),
+                    title=raw["title"],
+                    request=raw["request"],
+                    response=raw["response"],
+                    setup=tuple(raw.get("setup", ())),
+                    source=path.name,
+                )
+            )
+    return cases
+
+
+def run_case(client: httpx.Client, case: Case) -> Outcome:
+    """Send the case's setup and request through ``client`` and compare the answer."""
+    outcome = Outcome(case)
+    kept: dict[str, Any] = {}
+    for number, step in enumerate(case.setup, start=1):
+        response = send(client, step["request"], kept)
+        if response.status_code != step["status"]:
+            outcome.differences.append(
+                f"setup step {number} ({describe(step['request'], kept)}): status "
+                f"{response.status_code}, expected {step['status']}: {response.text[:300]}"
+            )
+            return outcome
+        if "as" in step:
+            kept[step["as"]] = response.json()
+    outcome.request = describe(case.request, kept)
+    response = send(client, case.request, kept)
+    outcome.differences = compare(case.response, response, kept)
+    return outcome
+
+
+def send(client: httpx.Client, spec: Mapping[str, Any], kept: Mapping[str, Any]) -> httpx.Response:
+    """Send one request of a case exactly as written: only its own headers and body."""
+    headers = {name: substitute(value, kept) for name, value in spec.get("headers", {}).items()}
+    body = request_body(spec)
+    content: bytes | Iterator[bytes] | None = body
+    if body is not None and spec.get("chunked"):
+        # A generator makes httpx send Transfer-Encoding: chunked and no Content-Length.
+        content = iter([body[i : i + CHUNK_BYTES] for i in range(0, len(body), CHUNK_BYTES)])
+    return client.request(
+        spec["method"], substitute(spec["path"], kept), headers=headers, content=content
+    )
+
+
+def request_body(spec: Mapping[str, Any]) -> bytes | None:
+    """The bytes of a request's body, padded with spaces to ``pad_to`` if asked."""
+    if "json" in spec:
+        body = json.dumps(spec["json"], ensure_ascii=False, separators=(",", ":")).encode()
+    elif "text" in spec:
+        body = spec["text"].encode("utf-8")
+    elif "base64" in spec:
+        body = base64.b64decode(spec["base64"])
+    else:
+        return None
+    if "pad_to" in spec:
+        if len(body) > spec["pad_to"]:
+            raise ValueError(f"the body is already {len(body)} bytes, over pad_to")
+        body += b" " * (spec["pad_to"] - len(body))
+    return body
+
+
+def compare(
+    expected: Mapping[str, Any], response: httpx.Response, kept: Mapping[str, Any]
+) -> list[str]:
+    """Every difference between a case's expected response and the real one."""
+    differences = []
+    if response.status_code != expected["status"]:
+        differences.append(f"status: {response.status_code}, expected {expected['status']}")
+    body: Any = None
+    if "json" in expected:
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            differences.append(f"body is not JSON: {response.content[:300]!r}")
+            return differences
+    this = {**kept, "response": body if isinstance(body, dict) else {}}
+    for name, value in expected.get("headers", {}).items():
+        actual = response.headers.get(name)
+        wanted = None if value is None else substitute(value, this)
+        if actual != wanted:
+            state = "absent" if wanted is None else repr(wanted)
+            differences.append(f"header {name}: {actual!r}, expected {state}")
+    if expected.get("empty") and response.content:
+        differences.append(f"body: {response.content[:300]!r}, expected none")
+    if "json" in expected:
+        differences.extend(match(expected["json"], body, this, "body"))
+    text = response.content.decode("utf-8", errors="replace")
+    for part in expected.get("text_contains", ()):
+        if part not in text:
+            differences.append(f"raw body does not contain {part!r}")
+    return differences
+
+
+def match(expected: Any, actual: Any, kept: Mapping[str, Any], where: str) -> list[str]:
+    """Compare JSON values exactly, except for the typed placeholders of server values."""
+    if isinstance(expected, dict) and "$id" in expected:
+        floor = lookup(expected["greater_than"], kept) if "greater_than" in expected else 0
+        if type(actual) is not int or actual <= floor:
+            return [f"{where}: {actual!r}, expected an id above {floor}"]
+        return []
+    if isinstance(expected, dict) and "$timestamp" in expected:
+        if not isinstance(actual, str) or not TIMESTAMP.fullmatch(actual):
+            return [f"{where}: {actual!r}, expected a timestamp like 2026-01-01T00:00:00.000000Z"]
+        return []
+    if isinstance(expected, dict) and "$ref" in expected:
+        expected = lookup(expected["$ref"], kept)
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        differences = [f"{where}: missing member {name!r}" for name in expected if name not in actual]
+        differences += [f"{where}: unexpected member {name!r}" for name in actual if name not in expected]
+        for name in expected.keys() & actual.keys():
+            differences += match(expected[name], actual[name], kept, f"{where}.{name}")
+        return differences
+    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
+        differences = []
+        for index, (wanted, got) in enumerate(zip(expected, actual, strict=True)):
+            differences += match(wanted, got, kept, f"{where}[{index}]")
+        return differences
+    # type() as well: JSON's 1 and true are different values, Python's are equal.
+    if type(expected) is not type(actual) or expected != actual:
+        return [f"{where}: {json.dumps(actual, ensure_ascii=False)}, expected {json.dumps(expected, ensure_ascii=False)}"]
+    return []
+
+
+def substitute(text: str, kept: Mapping[str, Any]) -> str:
+    """Replace ``{ada.id}`` by the id kept from the setup step named ``ada``."""
+    return SUBSTITUTION.sub(lambda found: str(lookup(found[0][1:-1], kept)), text)
+
+
+def lookup(reference: str, kept: Mapping[str, Any]) -> Any:
+    """The value that ``"ada.id"`` names among the kept response bodies."""
+    name, member = reference.split(".", 1)
+    return kept[name][member]
+
+
+def describe(spec: Mapping[str, Any], kept: Mapping[str, Any]) -> str:
+    """A one-line summary of a request, for reports."""
+    body = request_body(spec)
+    shown = "" if body is None else f" body={body[:120]!r}" + (f" ({len(body)} bytes)" if len(body) > 120 else "")
+    return f"{spec['method']} {substitute(spec['path'], kept)} headers={spec.get('headers', {})}{shown}"
