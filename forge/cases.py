@@ -1,7 +1,9 @@
-"""The conformance cases of ``contract/cases/``: load them, send them, compare the answers.
+"""The conformance cases of ``contract/cases/``: load them, send them, compare the
+answers.
 
-Used by the pytest suite and by ``forge conformance``; it knows HTTP and the contract's case
-format, never a framework. The format is described at the end of ``contract/README.md``.
+Used by the pytest suite and by ``forge conformance``; it knows HTTP and the contract's
+case format, never a framework. The format is described at the end of
+``contract/README.md``.
 """
 
 import base64
@@ -75,7 +77,8 @@ def run_case(client: httpx.Client, case: Case) -> Outcome:
         if response.status_code != step["status"]:
             outcome.differences.append(
                 f"setup step {number} ({describe(step['request'], kept)}): status "
-                f"{response.status_code}, expected {step['status']}: {response.text[:300]}"
+                f"{response.status_code}, expected {step['status']}: "
+                f"{response.text[:300]}"
             )
             return outcome
         if "as" in step:
@@ -86,14 +89,20 @@ def run_case(client: httpx.Client, case: Case) -> Outcome:
     return outcome
 
 
-def send(client: httpx.Client, spec: Mapping[str, Any], kept: Mapping[str, Any]) -> httpx.Response:
+def send(
+    client: httpx.Client, spec: Mapping[str, Any], kept: Mapping[str, Any]
+) -> httpx.Response:
     """Send one request of a case exactly as written: only its own headers and body."""
-    headers = {name: substitute(value, kept) for name, value in spec.get("headers", {}).items()}
+    headers = {
+        name: substitute(value, kept) for name, value in spec.get("headers", {}).items()
+    }
     body = request_body(spec)
     content: bytes | Iterator[bytes] | None = body
     if body is not None and spec.get("chunked"):
         # A generator makes httpx send Transfer-Encoding: chunked and no Content-Length.
-        content = iter([body[i : i + CHUNK_BYTES] for i in range(0, len(body), CHUNK_BYTES)])
+        content = iter(
+            [body[i : i + CHUNK_BYTES] for i in range(0, len(body), CHUNK_BYTES)]
+        )
     return client.request(
         spec["method"], substitute(spec["path"], kept), headers=headers, content=content
     )
@@ -102,7 +111,9 @@ def send(client: httpx.Client, spec: Mapping[str, Any], kept: Mapping[str, Any])
 def request_body(spec: Mapping[str, Any]) -> bytes | None:
     """The bytes of a request's body, padded with spaces to ``pad_to`` if asked."""
     if "json" in spec:
-        body = json.dumps(spec["json"], ensure_ascii=False, separators=(",", ":")).encode()
+        body = json.dumps(
+            spec["json"], ensure_ascii=False, separators=(",", ":")
+        ).encode()
     elif "text" in spec:
         body = spec["text"].encode("utf-8")
     elif "base64" in spec:
@@ -122,7 +133,9 @@ def compare(
     """Every difference between a case's expected response and the real one."""
     differences = []
     if response.status_code != expected["status"]:
-        differences.append(f"status: {response.status_code}, expected {expected['status']}")
+        differences.append(
+            f"status: {response.status_code}, expected {expected['status']}"
+        )
     body: Any = None
     if "json" in expected:
         try:
@@ -149,32 +162,49 @@ def compare(
 
 
 def match(expected: Any, actual: Any, kept: Mapping[str, Any], where: str) -> list[str]:
-    """Compare JSON values exactly, except for the typed placeholders of server values."""
+    """Compare JSON values exactly, but for the typed placeholders of server values."""
     if isinstance(expected, dict) and "$id" in expected:
-        floor = lookup(expected["greater_than"], kept) if "greater_than" in expected else 0
+        floor = (
+            lookup(expected["greater_than"], kept) if "greater_than" in expected else 0
+        )
         if type(actual) is not int or actual <= floor:
             return [f"{where}: {actual!r}, expected an id above {floor}"]
         return []
     if isinstance(expected, dict) and "$timestamp" in expected:
         if not isinstance(actual, str) or not TIMESTAMP.fullmatch(actual):
-            return [f"{where}: {actual!r}, expected a timestamp like 2026-01-01T00:00:00.000000Z"]
+            return [
+                f"{where}: {actual!r}, expected a timestamp like "
+                "2026-01-01T00:00:00.000000Z"
+            ]
         return []
     if isinstance(expected, dict) and "$ref" in expected:
         expected = lookup(expected["$ref"], kept)
     if isinstance(expected, dict) and isinstance(actual, dict):
-        differences = [f"{where}: missing member {name!r}" for name in expected if name not in actual]
-        differences += [f"{where}: unexpected member {name!r}" for name in actual if name not in expected]
+        differences = [
+            f"{where}: missing member {name!r}"
+            for name in expected
+            if name not in actual
+        ]
+        differences += [
+            f"{where}: unexpected member {name!r}"
+            for name in actual
+            if name not in expected
+        ]
         for name in expected.keys() & actual.keys():
             differences += match(expected[name], actual[name], kept, f"{where}.{name}")
         return differences
-    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
+    if (
+        isinstance(expected, list)
+        and isinstance(actual, list)
+        and len(expected) == len(actual)
+    ):
         differences = []
         for index, (wanted, got) in enumerate(zip(expected, actual, strict=True)):
             differences += match(wanted, got, kept, f"{where}[{index}]")
         return differences
     # type() as well: JSON's 1 and true are different values, Python's are equal.
     if type(expected) is not type(actual) or expected != actual:
-        return [f"{where}: {json.dumps(actual, ensure_ascii=False)}, expected {json.dumps(expected, ensure_ascii=False)}"]
+        return [f"{where}: {dumps(actual)}, expected {dumps(expected)}"]
     return []
 
 
@@ -189,8 +219,19 @@ def lookup(reference: str, kept: Mapping[str, Any]) -> Any:
     return kept[name][member]
 
 
+def dumps(value: Any) -> str:
+    """JSON as a report shows it, non-ASCII as itself."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def describe(spec: Mapping[str, Any], kept: Mapping[str, Any]) -> str:
     """A one-line summary of a request, for reports."""
     body = request_body(spec)
-    shown = "" if body is None else f" body={body[:120]!r}" + (f" ({len(body)} bytes)" if len(body) > 120 else "")
-    return f"{spec['method']} {substitute(spec['path'], kept)} headers={spec.get('headers', {})}{shown}"
+    shown = (
+        ""
+        if body is None
+        else f" body={body[:120]!r}"
+        + (f" ({len(body)} bytes)" if len(body) > 120 else "")
+    )
+    path = substitute(spec["path"], kept)
+    return f"{spec['method']} {path} headers={spec.get('headers', {})}{shown}"

@@ -1,27 +1,20 @@
 """The ``client`` fixture: one HTTP client per implementation, on a fresh database.
 
-In-process by default (every implementation in ``inprocess.IMPLEMENTATIONS``, each test on a
-copy of a database migrated once per session). With ``--forge-url NAME=URL`` (repeatable) the
-same tests run against live servers instead, of any language: the suite then deletes every
-user through the API before each test, so point it only at a database you can lose.
+In-process by default (every implementation in ``inprocess.IMPLEMENTATIONS``, each test
+on a copy of a database migrated once per session). With ``--forge-url NAME=URL``
+(repeatable) the same tests run against live servers instead, of any language: the suite
+then deletes every user through the API before each test, so point it only at a database
+you can lose.
 """
 
 import shutil
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Protocol
 
 import httpx
 import pytest
 
-from tests.inprocess import IMPLEMENTATIONS
-
-
-class ClientFactory(Protocol):
-    """Opens an in-process client of the implementation under test on ``database_url``."""
-
-    def __call__(self, database_url: str) -> AbstractContextManager[httpx.Client]: ...
+from tests.inprocess import IMPLEMENTATIONS, ClientFactory
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,7 +34,9 @@ def live_urls(config: pytest.Config) -> dict[str, str]:
     for option in config.getoption("forge_url"):
         name, separator, url = option.partition("=")
         if not separator or not name or not url.startswith(("http://", "https://")):
-            raise pytest.UsageError(f"--forge-url wants NAME=http://host:port, not {option!r}")
+            raise pytest.UsageError(
+                f"--forge-url wants NAME=http://host:port, not {option!r}"
+            )
         urls[name] = url.rstrip("/")
     return urls
 
@@ -71,7 +66,9 @@ def database_url(template: Path, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def client_factory(implementation: str, request: pytest.FixtureRequest) -> ClientFactory:
+def client_factory(
+    implementation: str, request: pytest.FixtureRequest
+) -> ClientFactory:
     """Opens in-process clients on databases a test prepares itself."""
     if implementation in live_urls(request.config):
         pytest.skip("needs the implementation in-process, not a live server")
@@ -79,7 +76,9 @@ def client_factory(implementation: str, request: pytest.FixtureRequest) -> Clien
 
 
 @pytest.fixture
-def client(implementation: str, request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
+def client(
+    implementation: str, request: pytest.FixtureRequest
+) -> Iterator[httpx.Client]:
     """An HTTP client of the implementation under test, with no users yet."""
     url = live_urls(request.config).get(implementation)
     if url is not None:

@@ -1,13 +1,15 @@
-"""The implementations as in-process apps: the one module of the suite that names frameworks.
+"""The implementations as in-process apps: the one module of the suite that names
+frameworks.
 
 Each entry migrates a database and serves its app through httpx, so that the suite talks
 HTTP to every implementation alike. The transports behave like a real server where the
 frameworks' test transports do not (see ``ServerLikeTransport``).
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
@@ -26,14 +28,19 @@ class PortalASGITransport(httpx.BaseTransport):
         chunks = list(request.stream)  # type: ignore[arg-type]
 
         async def forward() -> httpx.Response:
-            # Keep the chunks apart and the headers as sent, so chunked bodies stay chunked.
+            # Keep chunks apart and headers as sent, so a chunked body stays chunked.
             copy = httpx.Request(
-                request.method, request.url, headers=request.headers, stream=AsyncChunks(chunks)
+                request.method,
+                request.url,
+                headers=request.headers,
+                stream=AsyncChunks(chunks),
             )
             response = await self.inner.handle_async_request(copy)
             body = b"".join([chunk async for chunk in response.aiter_raw()])
             return httpx.Response(
-                response.status_code, headers=response.headers, stream=httpx.ByteStream(body)
+                response.status_code,
+                headers=response.headers,
+                stream=httpx.ByteStream(body),
             )
 
         return self.portal.call(forward)
@@ -45,13 +52,13 @@ class AsyncChunks(httpx.AsyncByteStream):
     def __init__(self, chunks: list[bytes]) -> None:
         self.chunks = chunks
 
-    async def __aiter__(self) -> Iterator[bytes]:  # type: ignore[override]
+    async def __aiter__(self) -> AsyncIterator[bytes]:
         for chunk in self.chunks:
             yield chunk
 
 
 class ServerLikeTransport(httpx.BaseTransport):
-    """What every real HTTP server does and in-process transports skip: no body for HEAD."""
+    """What every real server does and in-process transports skip: no body for HEAD."""
 
     def __init__(self, inner: httpx.BaseTransport) -> None:
         self.inner = inner
@@ -66,12 +73,20 @@ class ServerLikeTransport(httpx.BaseTransport):
         )
 
 
+class ClientFactory(Protocol):
+    """Opens an in-process client of one implementation on ``database_url``."""
+
+    def __call__(
+        self, database_url: str, /
+    ) -> AbstractContextManager[httpx.Client]: ...
+
+
 @dataclass(frozen=True)
 class Implementation:
     """How to migrate an implementation's database and talk to it in-process."""
 
     migrate: Callable[[str], None]
-    client: Callable[[str], AbstractContextManager[httpx.Client]]
+    client: ClientFactory
 
 
 def migrate_fastapi(database_url: str) -> None:

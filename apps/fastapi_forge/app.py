@@ -1,7 +1,7 @@
 """The application factory.
 
-Counterparts: ``flask_forge/app.py``; ``django_forge/settings.py``, ``urls.py`` and ``asgi.py``.
-Run it with ``uvicorn fastapi_forge.app:create_app --factory``.
+Counterparts: ``flask_forge/app.py``; ``django_forge/settings.py``, ``urls.py`` and
+``asgi.py``. Run it with ``uvicorn fastapi_forge.app:create_app --factory``.
 """
 
 from collections.abc import AsyncIterator

@@ -1,7 +1,7 @@
 """Settings read from the environment, with safe defaults for a laptop.
 
-Counterparts: ``flask_forge/config.py``, ``django_forge/settings.py``. All three apps read the
-same variables: ``DATABASE_URL`` and ``FORGE_DATA_DIR``.
+Counterparts: ``flask_forge/config.py``, ``django_forge/settings.py``. All three apps
+read the same variables: ``DATABASE_URL`` and ``FORGE_DATA_DIR``.
 """
 
 from pathlib import Path
@@ -25,11 +25,13 @@ class Settings(BaseSettings):
     """Empty means an embedded SQLite file in ``forge_data_dir``."""
 
     forge_data_dir: Path = Path("data")
-    """Relative to the working directory, which git ignores; never inside the package."""
+    """Relative to the working directory (git ignores ``data/``), not the package."""
 
     def sqlalchemy_url(self) -> URL:
         """The database URL with this app's async driver."""
         if not self.database_url:
-            return make_url(f"sqlite+aiosqlite:///{self.forge_data_dir / 'fastapi.sqlite3'}")
+            return make_url(
+                f"sqlite+aiosqlite:///{self.forge_data_dir / 'fastapi.sqlite3'}"
+            )
         url = make_url(self.database_url)
         return url.set(drivername=ASYNC_DRIVERS.get(url.drivername, url.drivername))

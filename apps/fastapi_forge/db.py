@@ -18,7 +18,11 @@ ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
 
 def create_engine(url: URL) -> AsyncEngine:
     """An engine for ``url``, creating the folder of an embedded SQLite file."""
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+    if url.get_backend_name() == "sqlite" and url.database not in (
+        None,
+        "",
+        ":memory:",
+    ):
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     return create_async_engine(url)
 
@@ -33,7 +37,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 def migrate(url: URL) -> None:
-    """Bring the database at ``url`` to the newest migration (``alembic upgrade head``)."""
+    """Bring the database at ``url`` to the newest migration, as ``alembic upgrade``."""
     config = Config(ALEMBIC_INI)
     # Passed as an attribute, not an ini option, so a % in a password needs no escaping.
     config.attributes["url"] = url

@@ -1,8 +1,9 @@
 """Every error becomes an RFC 9457 problem with the contract's fixed texts (R5, R11).
 
-Counterparts: ``flask_forge/errors.py``, ``django_forge/errors.py``. Views and parsing raise
-``ProblemError``; Starlette raises its own 404 and 405; pydantic raises validation errors;
-anything else is a bug. The handlers installed by ``init_app`` turn each into one response.
+Counterparts: ``flask_forge/errors.py``, ``django_forge/errors.py``. Views and parsing
+raise ``ProblemError``; Starlette raises its own 404 and 405; pydantic raises validation
+errors; anything else is a bug. The handlers installed by ``init_app`` turn each into
+one response.
 """
 
 from collections.abc import Callable
@@ -21,49 +22,65 @@ PROBLEM_JSON = "application/problem+json"
 
 @dataclass(frozen=True)
 class Problem:
-    """One row of the contract's problem table."""
+    """One row of the contract's problem table (R5)."""
 
     status: int
+    title: str
     detail: str
-    title: str = ""
     type: str = "about:blank"
 
     def body(self) -> dict[str, Any]:
-        """The problem document; ``about:blank`` takes the reason phrase as title."""
-        title = self.title or HTTPStatus(self.status).phrase
-        return {"type": self.type, "title": title, "status": self.status, "detail": self.detail}
+        """The problem document, without the ``errors`` of a 422."""
+        return {
+            "type": self.type,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
 
 
+# The titles of about:blank problems are RFC 9110's reason phrases, written out:
+# Python 3.11's HTTPStatus still says "Request Entity Too Large" for 413.
 MALFORMED_JSON = Problem(
     400,
-    "The request body is not a valid I-JSON document.",
     "Malformed JSON",
+    "The request body is not a valid I-JSON document.",
     "urn:forge:problem:malformed-json",
 )
-ROUTE_NOT_FOUND = Problem(404, "No API path matches this URL.")
-USER_NOT_FOUND = Problem(404, "No user exists with this id.")
+ROUTE_NOT_FOUND = Problem(404, "Not Found", "No API path matches this URL.")
+USER_NOT_FOUND = Problem(404, "Not Found", "No user exists with this id.")
 METHOD_NOT_ALLOWED = Problem(
-    405, "This method is not allowed on this path; the Allow header lists the allowed ones."
+    405,
+    "Method Not Allowed",
+    "This method is not allowed on this path; the Allow header lists the allowed ones.",
 )
 NAME_CONFLICT = Problem(
     409,
-    "Another user already has this name.",
     "Name already in use",
+    "Another user already has this name.",
     "urn:forge:problem:conflict",
 )
-CONTENT_TOO_LARGE = Problem(413, "The request body is larger than 16384 bytes.")
+CONTENT_TOO_LARGE = Problem(
+    413, "Content Too Large", "The request body is larger than 16384 bytes."
+)
 UNSUPPORTED_MEDIA_TYPE = Problem(
     415,
-    "The request body must be sent as application/json with charset utf-8 or no charset.",
+    "Unsupported Media Type",
+    "The request body must be sent as application/json"
+    " with charset utf-8 or no charset.",
 )
 VALIDATION_FAILED = Problem(
     422,
-    "The request has invalid values; the errors member lists each one.",
     "Validation failed",
+    "The request has invalid values; the errors member lists each one.",
     "urn:forge:problem:validation-error",
 )
-INTERNAL_ERROR = Problem(500, "The server could not handle this request.")
-SERVICE_UNAVAILABLE = Problem(503, "The database is not answering.")
+INTERNAL_ERROR = Problem(
+    500, "Internal Server Error", "The server could not handle this request."
+)
+SERVICE_UNAVAILABLE = Problem(
+    503, "Service Unavailable", "The database is not answering."
+)
 
 FIELD_DETAILS = {
     "required": "This field is required.",
@@ -142,14 +159,22 @@ def error_item(error: dict[str, Any]) -> dict[str, str]:
     if source == "query":
         parameter = str(location[0])
         code = QUERY_CODES[kind]
-        detail = REPEATED_PARAMETER if kind == "repeated" else PARAMETER_DETAILS[(parameter, code)]
+        detail = (
+            REPEATED_PARAMETER
+            if kind == "repeated"
+            else PARAMETER_DETAILS[(parameter, code)]
+        )
         return {"code": code, "detail": detail, "parameter": parameter}
     if not location:
         return {"code": "type", "detail": BODY_NOT_AN_OBJECT, "pointer": "#"}
     code = BODY_CODES.get(kind, "type")
     if code == "enum" and not isinstance(error["input"], str):
         code = "type"  # a Literal reports a number as a wrong choice, not a wrong type
-    return {"code": code, "detail": FIELD_DETAILS[code], "pointer": pointer(str(location[0]))}
+    return {
+        "code": code,
+        "detail": FIELD_DETAILS[code],
+        "pointer": pointer(str(location[0])),
+    }
 
 
 async def handle_problem(request: Request, exc: Exception) -> JSONResponse:
@@ -162,7 +187,9 @@ async def handle_validation_error(request: Request, exc: Exception) -> JSONRespo
     """All of a request's validation errors at once, sorted by place then code."""
     assert isinstance(exc, RequestValidationError)
     items = [error_item(error) for error in exc.errors()]
-    items.sort(key=lambda item: (item.get("pointer") or item["parameter"], item["code"]))
+    items.sort(
+        key=lambda item: (item.get("pointer") or item["parameter"], item["code"])
+    )
     return problem_response(VALIDATION_FAILED, errors=items)
 
 
@@ -172,7 +199,7 @@ async def handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def init_app(app: FastAPI, allowed_methods: Callable[[Request], str]) -> None:
-    """Install the handlers; ``allowed_methods`` gives a path's Allow header for 405s."""
+    """Install the handlers; ``allowed_methods`` gives the Allow header of a 405."""
 
     async def handle_http_exception(request: Request, exc: Exception) -> JSONResponse:
         """Starlette's routing errors: an unknown path or a method the path lacks."""
@@ -182,7 +209,9 @@ def init_app(app: FastAPI, allowed_methods: Callable[[Request], str]) -> None:
             return problem_response(METHOD_NOT_ALLOWED, {"Allow": allow})
         if exc.status_code == 404:
             return problem_response(ROUTE_NOT_FOUND)
-        return problem_response(Problem(exc.status_code, HTTPStatus(exc.status_code).phrase))
+        return problem_response(
+            Problem(exc.status_code, HTTPStatus(exc.status_code).phrase)
+        )
 
     # FastAPI picks the most specific handler for each exception.
     app.add_exception_handler(ProblemError, handle_problem)

@@ -34,7 +34,7 @@ class User(Base):
 
     __tablename__ = "users"
     # AUTOINCREMENT makes SQLite never hand out an id again, even the highest (R17).
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True

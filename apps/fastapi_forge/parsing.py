@@ -1,9 +1,10 @@
 """Strict request bodies: Content-Type (R7), size (R8) and I-JSON (R9).
 
 Counterparts: ``flask_forge/parsing.py``, ``django_forge/parsing.py`` (a DRF parser).
-FastAPI parses any JSON-ish body with ``json.loads`` defaults (NaN, duplicate keys, unlimited
-size and depth). The FastAPI way to change that is a custom ``Request`` and ``APIRoute``: the
-route below checks and parses the body before FastAPI reads it, in the contract's order.
+FastAPI parses any JSON-ish body with ``json.loads`` defaults (NaN, duplicate keys,
+unlimited size and depth). The FastAPI way to change that is a custom ``Request`` and
+``APIRoute``: the route below checks and parses the body before FastAPI reads it, in the
+contract's order.
 """
 
 import codecs
@@ -35,7 +36,10 @@ MEDIA_TYPE = re.compile(
 # Lone surrogates and the noncharacters of every plane (R9).
 FORBIDDEN_CHARACTERS = re.compile(
     "[\ud800-\udfff\ufdd0-\ufdef"
-    + "".join(chr(plane + 0xFFFE) + chr(plane + 0xFFFF) for plane in range(0, 0x110000, 0x10000))
+    + "".join(
+        chr(plane + 0xFFFE) + chr(plane + 0xFFFF)
+        for plane in range(0, 0x110000, 0x10000)
+    )
     + "]"
 )
 

@@ -109,7 +109,7 @@ def single(values: list[str]) -> str:
 
 
 def canonical_integer(value: str) -> int:
-    """Digits only, no sign and no leading zeros: stricter than pydantic's int parsing."""
+    """Digits only, no sign, no leading zeros: stricter than pydantic's int parsing."""
     if not CANONICAL_INTEGER.fullmatch(value):
         raise PydanticCustomError("type", "not a canonical decimal integer")
     # Twenty digits already exceed every bound; int() refuses over 4300 digits.

@@ -1,14 +1,15 @@
 """The handlers of /forge/users and /healthz.
 
-Counterparts: ``flask_forge/views.py`` (a blueprint), ``django_forge/views.py`` (a viewset).
+Counterparts: ``flask_forge/views.py`` (a blueprint), ``django_forge/views.py`` (a
+viewset).
 """
 
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
-from fastapi.routing import APIRoute
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -55,7 +56,7 @@ def decimal_up_to(bound: int) -> str:
 
 
 class UserIdConvertor(Convertor[int]):
-    """``{id}`` matches only canonical ids up to 2^63-1; anything else is no route (R3)."""
+    """``{id}`` matches canonical ids up to 2^63-1 only; others are no route (R3)."""
 
     # Starlette's own int convertor takes "0", "01" and numbers of any size.
     regex = f"(?:{decimal_up_to(MAX_ID)})"
@@ -75,13 +76,14 @@ USER = "/forge/users/{user_id:user_id}"
 
 
 def allowed_methods(request: Request) -> str:
-    """The Allow header of the request's path: the methods of every route matching it."""
+    """The Allow header of the request's path: the methods of its routes (R4)."""
     # Starlette's own 405 names only the first matching route's methods, in set order.
     methods = {
         method
         for route in router.routes
-        if isinstance(route, APIRoute) and route.matches(request.scope)[0] is not Match.NONE
-        for method in route.methods
+        if isinstance(route, APIRoute)
+        and route.matches(request.scope)[0] is not Match.NONE
+        for method in route.methods or ()
     }
     return ", ".join(method for method in METHOD_ORDER if method in methods)
 
@@ -90,7 +92,11 @@ def list_query(request: Request) -> UserListQuery:
     """The list query, validated from all values of each parameter (R20)."""
     # FastAPI keeps only the last value of a repeated parameter, so read them all here.
     params = request.query_params
-    given = {name: params.getlist(name) for name in UserListQuery.model_fields if name in params}
+    given = {
+        name: params.getlist(name)
+        for name in UserListQuery.model_fields
+        if name in params
+    }
     try:
         return UserListQuery.model_validate(given)
     except ValidationError as error:
@@ -126,7 +132,9 @@ async def create_user(
     created = User(name=user.name, tier=user.tier, created_at=datetime.now(UTC))
     session.add(created)
     await commit_unique(session)
-    response.headers["Location"] = request.app.url_path_for("get_user", user_id=created.id)
+    response.headers["Location"] = request.app.url_path_for(
+        "get_user", user_id=created.id
+    )
     return UserRead.model_validate(created)
 
 
@@ -136,7 +144,11 @@ async def list_users(query: ListQueryDep, session: SessionDep) -> UserPage:
     filters = [User.tier == query.tier] if query.tier else []
     total = await session.scalar(select(func.count()).select_from(User).where(*filters))
     users = await session.scalars(
-        select(User).where(*filters).order_by(User.id).limit(query.limit).offset(query.offset)
+        select(User)
+        .where(*filters)
+        .order_by(User.id)
+        .limit(query.limit)
+        .offset(query.offset)
     )
     return UserPage(
         items=[UserRead.model_validate(user) for user in users],
@@ -153,7 +165,9 @@ async def get_user(user_id: int, session: SessionDep) -> UserRead:
 
 
 @router.patch(USER)
-async def update_user(user_id: int, changes: UserUpdate, session: SessionDep) -> UserRead:
+async def update_user(
+    user_id: int, changes: UserUpdate, session: SessionDep
+) -> UserRead:
     """Change a user's name and/or tier."""
     user = await find_user(session, user_id)
     for field, value in changes.model_dump(exclude_unset=True).items():
@@ -186,5 +200,6 @@ async def check_health(session: SessionDep) -> Health:
 async def options(request: Request) -> Response:
     """Name the methods this path allows."""
     return Response(
-        status_code=status.HTTP_204_NO_CONTENT, headers={"Allow": allowed_methods(request)}
+        status_code=status.HTTP_204_NO_CONTENT,
+        headers={"Allow": allowed_methods(request)},
     )

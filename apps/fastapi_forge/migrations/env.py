@@ -1,6 +1,7 @@
 """Alembic's entry point: run the migrations on an async engine.
 
-Counterparts: ``flask_forge/migrations/env.py`` (Flask-Migrate), Django's ``migrate`` command.
+Counterparts: ``flask_forge/migrations/env.py`` (Flask-Migrate), Django's ``migrate``
+command.
 """
 
 import asyncio
