@@ -1,0 +1,201 @@
+"""Readable flows through the users API, each citing the rules it walks through."""
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+
+from tests.contract import ALLOW, JSON, problem
+
+
+def create(client: httpx.Client, name: str, **fields: Any) -> dict[str, Any]:
+    """Create a user that must be accepted, and return it."""
+    response = client.post("/forge/users", json={"name": name, **fields}, headers=JSON)
+    assert response.status_code == 201, response.text
+    user: dict[str, Any] = response.json()
+    return user
+
+
+def test_user_lifecycle_create_get_list_patch_delete(client: httpx.Client) -> None:
+    """R15, R21, R19, R22, R23: one user from creation to deletion."""
+    created = client.post("/forge/users", json={"name": "  Ada  "}, headers=JSON)
+    assert created.status_code == 201
+    assert created.headers["Location"] == f"/forge/users/{created.json()['id']}"
+    ada = created.json()
+    assert ada["name"] == "Ada"
+    assert ada["tier"] == "Standard"
+
+    fetched = client.get(f"/forge/users/{ada['id']}")
+    assert fetched.status_code == 200
+    assert fetched.json() == ada
+
+    listed = client.get("/forge/users")
+    assert listed.status_code == 200
+    assert listed.json() == {"items": [ada], "total": 1, "limit": 20, "offset": 0}
+
+    patched = client.patch(
+        f"/forge/users/{ada['id']}", json={"tier": "Pro"}, headers=JSON
+    )
+    assert patched.status_code == 200
+    assert patched.json() == {**ada, "tier": "Pro"}
+
+    deleted = client.delete(f"/forge/users/{ada['id']}")
+    assert deleted.status_code == 204
+    assert "Content-Type" not in deleted.headers
+    assert deleted.content == b""
+
+    gone = client.get(f"/forge/users/{ada['id']}")
+    assert gone.status_code == 404
+    assert gone.json() == problem("user-not-found")
+
+
+def test_list_pages_in_id_order(client: httpx.Client) -> None:
+    """R19: limit and offset cut pages from the users ordered by id."""
+    users = [create(client, name) for name in ("Cy", "Ann", "Bo", "Di", "Ed")]
+    assert [user["id"] for user in users] == sorted(user["id"] for user in users)
+
+    first = client.get("/forge/users", params={"limit": "2"}).json()
+    second = client.get("/forge/users", params={"limit": "2", "offset": "2"}).json()
+    last = client.get("/forge/users", params={"limit": "2", "offset": "4"}).json()
+    past = client.get("/forge/users", params={"offset": "5"}).json()
+
+    assert first == {"items": users[:2], "total": 5, "limit": 2, "offset": 0}
+    assert second == {"items": users[2:4], "total": 5, "limit": 2, "offset": 2}
+    assert last == {"items": users[4:], "total": 5, "limit": 2, "offset": 4}
+    assert past == {"items": [], "total": 5, "limit": 20, "offset": 5}
+
+
+def test_list_tier_filter_counts_only_that_tier(client: httpx.Client) -> None:
+    """R19: with tier=T, total counts the users of tier T only."""
+    create(client, "Ann", tier="Pro")
+    create(client, "Bo")
+    cy = create(client, "Cy", tier="Pro")
+
+    page = client.get(
+        "/forge/users", params={"tier": "Pro", "limit": "1", "offset": "1"}
+    )
+
+    assert page.status_code == 200
+    assert page.json() == {"items": [cy], "total": 2, "limit": 1, "offset": 1}
+
+
+def test_ids_increase_and_are_never_reused(client: httpx.Client) -> None:
+    """R17: deleting the newest user does not free its id."""
+    first = create(client, "Ann")
+    second = create(client, "Bo")
+    assert client.delete(f"/forge/users/{second['id']}").status_code == 204
+
+    third = create(client, "Cy")
+
+    assert first["id"] < second["id"] < third["id"]
+
+
+def test_create_name_conflict_ignores_case_and_whitespace(client: httpx.Client) -> None:
+    """R18: names equal under casefold after stripping are one name."""
+    create(client, "Straße")
+
+    for name in ("straße", "STRASSE", "  strasse\t"):
+        response = client.post("/forge/users", json={"name": name}, headers=JSON)
+        assert response.status_code == 409, name
+        assert response.headers["Content-Type"] == "application/problem+json"
+        assert response.json() == problem("conflict")
+    assert client.get("/forge/users").json()["total"] == 1
+
+
+def test_update_rename_to_own_spelling_is_allowed(client: httpx.Client) -> None:
+    """R18: uniqueness compares a user with the others, not with itself."""
+    ada = create(client, "ada")
+
+    response = client.patch(
+        f"/forge/users/{ada['id']}", json={"name": "Ada"}, headers=JSON
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {**ada, "name": "Ada"}
+
+
+def test_update_rejected_changes_nothing(client: httpx.Client) -> None:
+    """R22: neither a 409 nor a 422 PATCH changes the user."""
+    create(client, "Bo")
+    ada = create(client, "Ada", tier="Pro")
+    path = f"/forge/users/{ada['id']}"
+
+    conflict = client.patch(
+        path, json={"name": "BO", "tier": "Enterprise"}, headers=JSON
+    )
+    invalid = client.patch(path, json={"name": "Eve", "tier": "Gold"}, headers=JSON)
+
+    assert conflict.status_code == 409
+    assert invalid.status_code == 422
+    assert client.get(path).json() == ada
+
+
+def test_update_keeps_id_and_created_at(client: httpx.Client) -> None:
+    """R16, R22: a rename changes the name only."""
+    ada = create(client, "Ada")
+
+    renamed = client.patch(
+        f"/forge/users/{ada['id']}", json={"name": "Eve"}, headers=JSON
+    )
+
+    assert renamed.json() == {**ada, "name": "Eve"}
+
+
+def test_delete_frees_the_name(client: httpx.Client) -> None:
+    """R23: a deleted user's name can be taken again, under a new id."""
+    ada = create(client, "Ada")
+    assert client.delete(f"/forge/users/{ada['id']}").status_code == 204
+
+    again = create(client, "ADA")
+
+    assert again["id"] > ada["id"]
+
+
+def test_create_racing_for_one_name_only_one_wins(client: httpx.Client) -> None:
+    """R18: concurrent creates of one name give one 201 and 409s, never a 500."""
+    names = ["Racer", "racer", "RACER", " Racer ", "rAcEr", "Racer\t"]
+
+    def attempt(name: str) -> int:
+        response = client.post("/forge/users", json={"name": name}, headers=JSON)
+        return response.status_code
+
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:
+        statuses = sorted(pool.map(attempt, names))
+
+    assert statuses == [201] + [409] * (len(names) - 1)
+    assert client.get("/forge/users").json()["total"] == 1
+
+
+def test_head_answers_like_get_without_body(client: httpx.Client) -> None:
+    """R4: HEAD has GET's status and contract headers, and no body."""
+    ada = create(client, "Ada")
+    for path in (
+        "/forge/users",
+        f"/forge/users/{ada['id']}",
+        "/healthz",
+        "/forge/users/9",
+    ):
+        get = client.get(path)
+        head = client.head(path)
+        assert head.status_code == get.status_code, path
+        assert head.headers["Content-Type"] == get.headers["Content-Type"], path
+        assert head.content == b"", path
+
+
+def test_options_and_405_name_the_allowed_methods(client: httpx.Client) -> None:
+    """R4: OPTIONS is 204 and other methods 405, both with the path's Allow."""
+    ada = create(client, "Ada")
+    paths = {
+        "/forge/users": "/forge/users",
+        f"/forge/users/{ada['id']}": "/forge/users/{id}",
+        "/healthz": "/healthz",
+    }
+    for path, template in paths.items():
+        options = client.options(path)
+        put = client.put(path, json={"name": "Eve"}, headers=JSON)
+        assert options.status_code == 204, path
+        assert options.headers["Allow"] == ALLOW[template]
+        assert options.content == b""
+        assert put.status_code == 405, path
+        assert put.headers["Allow"] == ALLOW[template]
+        assert put.json() == problem("method-not-allowed")
