@@ -6,7 +6,7 @@ They need the implementation in-process, on a database the test can break.
 import sqlite3
 from pathlib import Path
 
-from tests.conftest import ClientFactory
+from tests.inprocess import ClientFactory
 from tests.contract import problem
 
 

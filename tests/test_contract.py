@@ -1,0 +1,325 @@
+"""Tests of the contract documents themselves, against the rules of contract/README.md.
+
+They talk to no app: they check that openapi.json, problems.json and the case files
+say what the README says, so the conformance suite can trust them.
+"""
+
+import json
+import re
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import OpenAPIV31SpecValidator, validate
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTRACT = ROOT / "contract"
+CASE_FILES = sorted((CONTRACT / "cases").glob("*.json"))
+
+# Rules no case file can check, because a case cannot make the database fail or the
+# implementation break. The flow tests of the other test modules cover them instead.
+RULES_WITHOUT_CASES = {
+    "R24": "its 503 needs a database that stops answering (flow tests)",
+    "R25": "its 500 needs an unforeseen failure in the app (flow tests)",
+}
+
+HTTP_METHODS = {"get", "head", "post", "put", "patch", "delete", "options", "trace"}
+
+# A decoded JSON object: json.loads gives no finer type than this.
+JsonObject = dict[str, Any]
+
+
+def test_openapi_document_is_valid_openapi_3_1() -> None:
+    """openapi.json is a valid OpenAPI 3.1 document."""
+    document = load_json(CONTRACT / "openapi.json")
+    assert document["openapi"].startswith("3.1.")
+    validate(document, cls=OpenAPIV31SpecValidator)
+
+
+def test_openapi_paths_match_r2_table() -> None:
+    """openapi.json has exactly the paths of R2, each with exactly its methods."""
+    paths = load_json(CONTRACT / "openapi.json")["paths"]
+    documented = {
+        path: {key for key in item if key in HTTP_METHODS}
+        for path, item in paths.items()
+    }
+    expected = {
+        path: {method.lower() for method in methods}
+        for path, methods in r2_methods().items()
+    }
+    assert documented == expected
+
+
+def test_openapi_allow_headers_match_r2_table() -> None:
+    """Each OPTIONS 204 names its path's R2 Allow value; the 405 allows all three."""
+    document = load_json(CONTRACT / "openapi.json")
+    allow_values = {path: ", ".join(methods) for path, methods in r2_methods().items()}
+    for path, allow in allow_values.items():
+        no_content = document["paths"][path]["options"]["responses"]["204"]
+        header = resolve(document, no_content["headers"]["Allow"])
+        assert header["schema"]["const"] == allow, path
+    not_allowed = document["components"]["responses"]["MethodNotAllowed"]
+    header = resolve(document, not_allowed["headers"]["Allow"])
+    assert set(header["schema"]["enum"]) == set(allow_values.values())
+
+
+def test_openapi_tier_enum_matches_r1_tiers() -> None:
+    """openapi.json's Tier enum lists the tiers of R1, in order."""
+    tier = load_json(CONTRACT / "openapi.json")["components"]["schemas"]["Tier"]
+    assert tier["enum"] == readme_tiers()
+
+
+def test_openapi_problem_responses_match_problems_json() -> None:
+    """Every problem of problems.json is a response of openapi.json, values and all."""
+    document = load_json(CONTRACT / "openapi.json")
+    documented: set[tuple[Any, ...]] = set()
+    for response in document["components"]["responses"].values():
+        schema = response["content"]["application/problem+json"]["schema"]
+        members = resolve(document, schema)["properties"]
+        documented.add(tuple(members[name]["const"] for name in PROBLEM_MEMBERS))
+    assert documented == problem_set()
+
+
+@pytest.mark.parametrize("case_file", CASE_FILES, ids=lambda path: path.name)
+def test_case_file_valid_against_case_schema(case_file: Path) -> None:
+    """A case file validates against case.schema.json (JSON Schema 2020-12)."""
+    schema = load_json(CONTRACT / "case.schema.json")
+    Draft202012Validator.check_schema(schema)
+    errors = Draft202012Validator(schema).iter_errors(load_json(case_file))
+    assert [f"{error.json_path}: {error.message}" for error in errors] == []
+
+
+def test_case_ids_unique_across_files() -> None:
+    """No two cases, in one file or in two, share an id."""
+    seen: dict[str, str] = {}
+    duplicates = []
+    for file_name, case in all_cases():
+        if case["id"] in seen:
+            duplicates.append(f"{case['id']} in {seen[case['id']]} and {file_name}")
+        seen.setdefault(case["id"], file_name)
+    assert duplicates == []
+
+
+def test_case_rules_defined_in_readme() -> None:
+    """Every rule a case cites is a rule of the README."""
+    defined = set(readme_rules())
+    cited = {(case["id"], rule) for _, case in all_cases() for rule in case["rules"]}
+    assert sorted(pair for pair in cited if pair[1] not in defined) == []
+
+
+def test_readme_rules_numbered_r1_to_r25() -> None:
+    """The README defines the rules R1 to R25, once each and in order."""
+    assert readme_rules() == [f"R{number}" for number in range(1, 26)]
+
+
+def test_readme_rules_cited_by_cases_or_exempted() -> None:
+    """Every rule is cited by a case or exempted here with a reason, never both."""
+    cited = {rule for _, case in all_cases() for rule in case["rules"]}
+    exempted = set(RULES_WITHOUT_CASES)
+    assert exempted <= set(readme_rules())
+    assert sorted(set(readme_rules()) - cited - exempted, key=rule_number) == []
+    assert sorted(exempted & cited, key=rule_number) == []
+
+
+def test_case_problem_bodies_use_problems_json() -> None:
+    """Every problem body a case expects is one of problems.json, with its status."""
+    unknown = []
+    for _, case in all_cases():
+        body = case["response"].get("json")
+        if isinstance(body, dict) and {"type", "title"} <= body.keys():
+            problem = tuple(body.get(name) for name in PROBLEM_MEMBERS)
+            if (
+                problem not in problem_set()
+                or body["status"] != case["response"]["status"]
+            ):
+                unknown.append(f"{case['id']}: {problem}")
+    assert unknown == []
+
+
+def test_case_error_details_match_problems_json() -> None:
+    """Every 422 error a case expects has a code its place allows, and that detail."""
+    allowed = readme_error_details()
+    wrong = []
+    for _, case in all_cases():
+        body = case["response"].get("json")
+        if case["response"]["status"] != 422 or not isinstance(body, dict):
+            continue
+        for error in body.get("errors", []):
+            key = (error_place(error), error["code"])
+            if key not in allowed or error["detail"] not in problems_json_details(*key):
+                wrong.append(f"{case['id']}: {error}")
+    assert wrong == []
+
+
+def test_problems_json_matches_r5_table() -> None:
+    """problems.json holds exactly the rows of R5's problem table."""
+    rows = markdown_table(["status", "when", "type", "title", "detail"])
+    readme = [
+        (int(status), type_, title, detail) for status, _, type_, title, detail in rows
+    ]
+    assert len(readme) == len(set(readme))
+    assert set(readme) == problem_set()
+
+
+def test_problems_json_error_details_match_r11_table() -> None:
+    """problems.json's error_details give exactly the details of R11's table."""
+    readme = readme_error_details()
+    from_json = {key: problems_json_details(*key) for key in readme}
+    assert from_json == readme
+    error_details = load_json(CONTRACT / "problems.json")["error_details"]
+    every_readme_detail = {detail for details in readme.values() for detail in details}
+    assert set(flatten_strings(error_details)) == every_readme_detail
+
+
+# Helpers
+
+PROBLEM_MEMBERS = ("status", "type", "title", "detail")
+OTHER_MEMBER = "#/<any other member>"
+
+
+@cache
+def load_json(path: Path) -> Any:
+    """The decoded content of a JSON file."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@cache
+def readme() -> str:
+    """The text of contract/README.md."""
+    return (CONTRACT / "README.md").read_text(encoding="utf-8")
+
+
+def all_cases() -> Iterator[tuple[str, JsonObject]]:
+    """Every case of every case file, with the name of its file."""
+    for case_file in CASE_FILES:
+        for case in load_json(case_file)["cases"]:
+            yield case_file.name, case
+
+
+def readme_rules() -> list[str]:
+    """The rule ids of the README's bold rule headings, in order."""
+    return re.findall(r"^\*\*(R\d+)\. ", readme(), flags=re.MULTILINE)
+
+
+def rule_number(rule: str) -> int:
+    """The number of a rule id: 12 for R12."""
+    return int(rule.removeprefix("R"))
+
+
+def readme_tiers() -> list[str]:
+    """The tiers listed by R1's `tier` bullet."""
+    line = next(line for line in readme().splitlines() if line.startswith("- `tier`:"))
+    return re.findall(r'`"([^"`]+)"`', line)
+
+
+def r2_methods() -> dict[str, list[str]]:
+    """R2's table: each API path with its methods in Allow order."""
+    rows = markdown_table(["path", "methods, in `Allow` order"])
+    return {path: methods.split(", ") for path, methods in rows}
+
+
+def readme_error_details() -> dict[tuple[str, str], set[str]]:
+    """R11's table as (place, code) to the details allowed there.
+
+    A place is a pointer, OTHER_MEMBER for an unknown field, or a query parameter.
+    """
+    details: dict[tuple[str, str], set[str]] = {}
+    for code, where, detail in markdown_table(["code", "where", "detail"]):
+        if where == "any other member":
+            places = [OTHER_MEMBER]
+        elif where == "a parameter given more than once":
+            places = ["limit", "offset", "tier"]
+        else:  # `#/name`, pointer `#`, `limit`, `offset` or a list of them
+            places = re.findall(r"`([^`]+)`", where) or [where]
+        for place in places:
+            details.setdefault((place, code), set()).add(detail)
+    return details
+
+
+def problems_json_details(place: str, code: str) -> set[str]:
+    """The details problems.json allows for an error code at a place of R11."""
+    body = load_json(CONTRACT / "problems.json")["error_details"]["body"]
+    query = load_json(CONTRACT / "problems.json")["error_details"]["query"]
+    if place == "#":
+        candidates = [body["#"]]
+    elif place.startswith("#"):
+        candidates = [body["field"]]
+    else:
+        candidates = [query[place], query["repeated"]]
+    return {table[code] for table in candidates if code in table}
+
+
+def error_place(error: JsonObject) -> str:
+    """The R11 place of a 422 error item: its pointer or parameter."""
+    if "parameter" in error:
+        return str(error["parameter"])
+    pointer = str(error["pointer"])
+    return pointer if pointer in {"#", "#/name", "#/tier"} else OTHER_MEMBER
+
+
+@cache
+def problem_set() -> set[tuple[int, str, str, str]]:
+    """The (status, type, title, detail) of every problem in problems.json."""
+    problems = load_json(CONTRACT / "problems.json")["problems"].values()
+    return {tuple(problem[name] for name in PROBLEM_MEMBERS) for problem in problems}
+
+
+def markdown_table(header: list[str]) -> list[list[str]]:
+    """The body rows of the README table with this header, cells without backticks.
+
+    A cell that is one code span loses its backticks; other cells are kept as written.
+    """
+    lines = readme().splitlines()
+    start = lines.index("| " + " | ".join(header) + " |")
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        rows.append([unquote_code(cell) for cell in cells])
+    return rows
+
+
+def unquote_code(cell: str) -> str:
+    """A table cell without the backticks of a cell that is one code span."""
+    if re.fullmatch(r"`[^`]*`", cell):
+        return cell[1:-1]
+    return cell
+
+
+def flatten_strings(value: Any) -> Iterator[str]:
+    """Every string value nested in a decoded JSON value (not member names)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from flatten_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from flatten_strings(item)
+
+
+def resolve(document: JsonObject, node: JsonObject) -> JsonObject:
+    """A node of openapi.json with its local $ref followed, as often as needed."""
+    while "$ref" in node:
+        pointer = node["$ref"].removeprefix("#/").split("/")
+        target: JsonObject = document
+        for key in pointer:
+            target = target[key.replace("~1", "/").replace("~0", "~")]
+        # A $ref's siblings narrow its target (OpenAPI 3.1), so they win when merged.
+        node = merged(target, {k: v for k, v in node.items() if k != "$ref"})
+    return node
+
+
+def merged(base: JsonObject, extra: JsonObject) -> JsonObject:
+    """base with extra's members added, objects merged member by member."""
+    result = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merged(result[key], value)
+        else:
+            result[key] = value
+    return result
