@@ -6,8 +6,8 @@ They need the implementation in-process, on a database the test can break.
 import sqlite3
 from pathlib import Path
 
-from tests.inprocess import ClientFactory
 from tests.contract import problem
+from tests.inprocess import ClientFactory
 
 
 def test_unexpected_error_is_a_problem_500(

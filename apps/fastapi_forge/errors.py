@@ -209,9 +209,8 @@ def init_app(app: FastAPI, allowed_methods: Callable[[Request], str]) -> None:
             return problem_response(METHOD_NOT_ALLOWED, {"Allow": allow})
         if exc.status_code == 404:
             return problem_response(ROUTE_NOT_FOUND)
-        return problem_response(
-            Problem(exc.status_code, HTTPStatus(exc.status_code).phrase)
-        )
+        phrase = HTTPStatus(exc.status_code).phrase  # Starlette raises no other today
+        return problem_response(Problem(exc.status_code, phrase, phrase))
 
     # FastAPI picks the most specific handler for each exception.
     app.add_exception_handler(ProblemError, handle_problem)
