@@ -103,9 +103,12 @@ def send(
         content = iter(
             [body[i : i + CHUNK_BYTES] for i in range(0, len(body), CHUNK_BYTES)]
         )
-    return client.request(
+    request = client.build_request(
         spec["method"], substitute(spec["path"], kept), headers=headers, content=content
     )
+    # httpx upper-cases methods, but R4 says "get" is not GET: send it as written.
+    request.method = spec["method"]
+    return client.send(request)
 
 
 def request_body(spec: Mapping[str, Any]) -> bytes | None:

@@ -35,6 +35,7 @@ class PortalASGITransport(httpx.BaseTransport):
                 headers=request.headers,
                 stream=AsyncChunks(chunks),
             )
+            copy.method = request.method  # as sent: httpx would upper-case it again
             response = await self.inner.handle_async_request(copy)
             body = b"".join([chunk async for chunk in response.aiter_raw()])
             return httpx.Response(
