@@ -29,7 +29,9 @@ def free_port() -> int:
 def served(tmp_path: Path) -> Iterator[str]:
     """``forge serve`` on a free port and an empty data folder; stopped by pid after."""
     port = free_port()
-    environment = {**os.environ, "FORGE_DATA_DIR": str(tmp_path), "DATABASE_URL": ""}
+    # A data folder that does not exist yet, as on a fresh clone.
+    data = tmp_path / "data"
+    environment = {**os.environ, "FORGE_DATA_DIR": str(data), "DATABASE_URL": ""}
     process = subprocess.Popen(
         [sys.executable, "-m", "forge", "serve", "--port", str(port)],
         env=environment,
@@ -76,7 +78,7 @@ def test_serve_answers_on_a_real_socket(served: str, tmp_path: Path) -> None:
     assert created.json()["name"] == "Ada"
     assert head.status_code == 200
     assert head.content == b""
-    assert (tmp_path / "fastapi.sqlite3").is_file()
+    assert (tmp_path / "data" / "fastapi.sqlite3").is_file()
 
 
 def test_help_lists_serve() -> None:
