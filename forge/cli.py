@@ -32,14 +32,10 @@ def serve(
 
     url = Settings().sqlalchemy_url()
     migrate(url)
-    table = Table("app", "API", "docs", "server", "database")
     base = f"http://{host}:{port}"
-    table.add_row(
-        "fastapi",
-        f"{base}/forge/users",
-        f"{base}/docs",
-        "uvicorn",
-        url.render_as_string(hide_password=True),
-    )
+    table = Table("app", "API", "docs", "server")
+    table.add_row("fastapi", f"{base}/forge/users", f"{base}/docs", "uvicorn")
     console.print(table)
+    database = url.render_as_string(hide_password=True)
+    console.print(f"database: {database}", soft_wrap=True)
     uvicorn.run("fastapi_forge.app:create_app", factory=True, host=host, port=port)
