@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import Match
 
@@ -107,7 +108,7 @@ def list_query(request: Request) -> UserListQuery:
 ListQueryDep = Annotated[UserListQuery, Depends(list_query)]
 
 
-async def find_user(session: SessionDep, user_id: int) -> User:
+async def find_user(session: AsyncSession, user_id: int) -> User:
     """The user with this id, or the user 404."""
     user = await session.get(User, user_id)
     if user is None:
@@ -115,7 +116,7 @@ async def find_user(session: SessionDep, user_id: int) -> User:
     return user
 
 
-async def commit_unique(session: SessionDep) -> None:
+async def commit_unique(session: AsyncSession) -> None:
     """Commit, turning a clash on the unique name key into the 409 (R18)."""
     try:
         await session.commit()
