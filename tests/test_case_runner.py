@@ -159,24 +159,25 @@ def test_run_case_setup_failure_stops_the_case() -> None:
 
 def test_run_case_sends_request_exactly_as_written() -> None:
     """Method case, headers and padded body go out as the case says, nothing added."""
-    sent: list[httpx.Request] = []
+    sent = send_one({"method": "get", "text": "{}", "pad_to": 10})
 
-    def answer(request: httpx.Request) -> httpx.Response:
-        request.read()
-        sent.append(request)
-        return httpx.Response(204)
-
-    request = {"method": "get", "text": "{}", "pad_to": 10}
-    run_case(serve(answer), case({"status": 204, "empty": True}, **request))
-
-    assert sent[0].method == "get"
-    assert "Content-Type" not in sent[0].headers
-    assert sent[0].content == b"{}        "
-    assert sent[0].headers["Content-Length"] == "10"
+    assert sent.method == "get"
+    assert "Content-Type" not in sent.headers
+    assert sent.content == b"{}        "
+    assert sent.headers["Content-Length"] == "10"
 
 
 def test_run_case_chunked_body_has_no_length() -> None:
     """``chunked`` sends the body with Transfer-Encoding and no Content-Length."""
+    sent = send_one({"json": {"name": "Ada"}, "pad_to": 3000, "chunked": True})
+
+    assert sent.headers["Transfer-Encoding"] == "chunked"
+    assert "Content-Length" not in sent.headers
+    assert len(sent.content) == 3000
+
+
+def send_one(request: dict[str, Any]) -> httpx.Request:
+    """The request the runner sends for a case with this request spec."""
     sent: list[httpx.Request] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
@@ -184,9 +185,5 @@ def test_run_case_chunked_body_has_no_length() -> None:
         sent.append(request)
         return httpx.Response(204)
 
-    request = {"json": {"name": "Ada"}, "pad_to": 3000, "chunked": True}
     run_case(serve(answer), case({"status": 204, "empty": True}, **request))
-
-    assert sent[0].headers["Transfer-Encoding"] == "chunked"
-    assert "Content-Length" not in sent[0].headers
-    assert len(sent[0].content) == 3000
+    return sent[0]

@@ -6,7 +6,7 @@ They need the implementation in-process, on a database the test can break.
 import sqlite3
 from pathlib import Path
 
-from tests.contract import problem
+from tests.contract import assert_problem
 from tests.inprocess import ClientFactory
 
 
@@ -20,9 +20,7 @@ def test_unexpected_error_is_a_problem_500(
 
         response = client.get("/forge/users")
 
-        assert response.status_code == 500
-        assert response.headers["Content-Type"] == "application/problem+json"
-        assert response.json() == problem("internal-error")
+        assert_problem(response, "internal-error")
 
 
 def test_health_database_unavailable_is_503(
@@ -33,9 +31,7 @@ def test_health_database_unavailable_is_503(
     with client_factory(f"sqlite:///{tmp_path}") as client:
         response = client.get("/healthz")
 
-        assert response.status_code == 503
-        assert response.headers["Content-Type"] == "application/problem+json"
-        assert response.json() == problem("service-unavailable")
+        assert_problem(response, "service-unavailable")
 
 
 def test_health_database_answering_is_ok(

@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from tests.contract import ALLOW, JSON, problem
+from tests.contract import ALLOW, JSON, assert_problem
 
 
 def create(client: httpx.Client, name: str, **fields: Any) -> dict[str, Any]:
@@ -44,9 +44,7 @@ def test_user_lifecycle_create_get_list_patch_delete(client: httpx.Client) -> No
     assert "Content-Type" not in deleted.headers
     assert deleted.content == b""
 
-    gone = client.get(f"/forge/users/{ada['id']}")
-    assert gone.status_code == 404
-    assert gone.json() == problem("user-not-found")
+    assert_problem(client.get(f"/forge/users/{ada['id']}"), "user-not-found")
 
 
 def test_list_pages_in_id_order(client: httpx.Client) -> None:
@@ -96,9 +94,7 @@ def test_create_name_conflict_ignores_case_and_whitespace(client: httpx.Client) 
 
     for name in ("straße", "STRASSE", "  strasse\t"):
         response = client.post("/forge/users", json={"name": name}, headers=JSON)
-        assert response.status_code == 409, name
-        assert response.headers["Content-Type"] == "application/problem+json"
-        assert response.json() == problem("conflict")
+        assert_problem(response, "conflict")
     assert client.get("/forge/users").json()["total"] == 1
 
 
@@ -196,6 +192,5 @@ def test_options_and_405_name_the_allowed_methods(client: httpx.Client) -> None:
         assert options.status_code == 204, path
         assert options.headers["Allow"] == ALLOW[template]
         assert options.content == b""
-        assert put.status_code == 405, path
+        assert_problem(put, "method-not-allowed")
         assert put.headers["Allow"] == ALLOW[template]
-        assert put.json() == problem("method-not-allowed")
