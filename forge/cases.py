@@ -1,5 +1,4 @@
-"""The conformance cases of ``contract/cases/``: load them, send them, compare the
-answers.
+"""The conformance cases of ``contract/cases/``: load, send and compare them.
 
 Used by the pytest suite and by ``forge conformance``; it knows HTTP and the contract's
 case format, never a framework. The format is described at the end of

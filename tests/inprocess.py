@@ -1,5 +1,4 @@
-"""The implementations as in-process apps: the one module of the suite that names
-frameworks.
+"""The implementations in-process: the only module of the suite that names frameworks.
 
 Each entry migrates a database and serves its app through httpx, so that the suite talks
 HTTP to every implementation alike. The transports behave like a real server where the
@@ -13,6 +12,7 @@ from typing import Protocol
 
 import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
+from starlette.types import ASGIApp
 
 BASE_URL = "http://testserver"
 
@@ -20,8 +20,8 @@ BASE_URL = "http://testserver"
 class PortalASGITransport(httpx.BaseTransport):
     """A synchronous transport to an ASGI app running in an event loop thread."""
 
-    def __init__(self, app: Callable[..., object], portal: BlockingPortal) -> None:
-        self.inner = httpx.ASGITransport(app, raise_app_exceptions=False)  # type: ignore[arg-type]
+    def __init__(self, app: ASGIApp, portal: BlockingPortal) -> None:
+        self.inner = httpx.ASGITransport(app, raise_app_exceptions=False)
         self.portal = portal
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
