@@ -5,10 +5,15 @@ HTTP to every implementation alike. The transports behave like a real server whe
 frameworks' test transports do not (see ``ServerLikeTransport``).
 """
 
-from collections.abc import AsyncIterator, Callable, Iterator
+import io
+import sys
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Protocol
+from urllib.parse import unquote_to_bytes
+from wsgiref.types import WSGIApplication, WSGIEnvironment
 
 import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
@@ -56,6 +61,76 @@ class AsyncChunks(httpx.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         for chunk in self.chunks:
             yield chunk
+
+
+class ServerLikeWSGITransport(httpx.BaseTransport):
+    """A WSGI transport that builds the environ as gunicorn does, unlike httpx's own.
+
+    httpx's ``WSGITransport`` puts the UTF-8-decoded path into ``PATH_INFO``, decodes
+    headers as ASCII and sends a chunked body with no sign that it is there. A real
+    server (PEP 3333) gives the percent-decoded path bytes as latin-1, headers as
+    latin-1, and for a chunked body sets ``wsgi.input_terminated`` and no
+    ``CONTENT_LENGTH``.
+    """
+
+    def __init__(self, app: WSGIApplication) -> None:
+        self.app = app
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        raw_path, _, query = request.url.raw_path.partition(b"?")
+        environ: WSGIEnvironment = {
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": request.url.scheme,
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "wsgi.input_terminated": True,
+            "REQUEST_METHOD": request.method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": unquote_to_bytes(raw_path).decode("latin-1"),
+            "QUERY_STRING": query.decode("latin-1"),
+            "SERVER_NAME": request.url.host,
+            "SERVER_PORT": str(request.url.port or 80),
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+        }
+        for name, value in request.headers.raw:
+            key = name.decode("latin-1").upper().replace("-", "_")
+            if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                key = f"HTTP_{key}"
+            if key in environ:  # repeated headers are joined, as gunicorn does
+                environ[key] += "," + value.decode("latin-1")
+            else:
+                environ[key] = value.decode("latin-1")
+
+        started: list[tuple[str, list[tuple[str, str]]]] = []
+
+        def start_response(
+            status: str,
+            headers: list[tuple[str, str]],
+            exc_info: tuple[type[BaseException], BaseException, TracebackType]
+            | tuple[None, None, None]
+            | None = None,
+        ) -> Callable[[bytes], object]:
+            started[:] = [(status, headers)]
+            return lambda _: None
+
+        result: Iterable[bytes] = self.app(environ, start_response)
+        try:
+            content = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()  # where WSGI apps run their end-of-request work
+        status, headers = started[0]
+        return httpx.Response(
+            int(status.split()[0]),
+            headers=[(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+            stream=httpx.ByteStream(content),
+        )
 
 
 class ServerLikeTransport(httpx.BaseTransport):
