@@ -84,7 +84,7 @@ class ServerLikeWSGITransport(httpx.BaseTransport):
             "wsgi.url_scheme": request.url.scheme,
             "wsgi.input": io.BytesIO(body),
             "wsgi.errors": sys.stderr,
-            "wsgi.multithread": False,
+            "wsgi.multithread": True,
             "wsgi.multiprocess": False,
             "wsgi.run_once": False,
             "wsgi.input_terminated": True,
