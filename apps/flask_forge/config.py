@@ -1,0 +1,39 @@
+"""Settings read from the environment, with safe defaults for a laptop.
+
+Counterparts: ``fastapi_forge/config.py``, ``django_forge/settings.py``. All three apps
+read the same variables: ``DATABASE_URL`` and ``FORGE_DATA_DIR``.
+"""
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import URL, make_url
+
+# Plain URLs (``sqlite:///...``, ``postgresql://...``) are shared by the three apps;
+# each app picks its own driver, and this one uses psycopg 3 for PostgreSQL.
+DRIVERS = {
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+}
+
+
+def from_environment() -> dict[str, str]:
+    """What the app reads from the environment, as Flask config keys."""
+    return {
+        # Empty means an embedded SQLite file in FORGE_DATA_DIR.
+        "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
+        # Relative to the working directory (git ignores data/), not the package.
+        "FORGE_DATA_DIR": os.environ.get("FORGE_DATA_DIR", "data"),
+    }
+
+
+def sqlalchemy_url(config: Mapping[str, Any]) -> URL:
+    """The database URL of ``config`` with this app's driver."""
+    if not config["DATABASE_URL"]:
+        # Absolute: Flask-SQLAlchemy would put a relative SQLite path in instance/.
+        path = Path(config["FORGE_DATA_DIR"], "flask.sqlite3").absolute()
+        return make_url(f"sqlite:///{path}")
+    url = make_url(config["DATABASE_URL"])
+    return url.set(drivername=DRIVERS.get(url.drivername, url.drivername))

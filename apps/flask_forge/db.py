@@ -1,0 +1,38 @@
+"""The Flask-SQLAlchemy and Flask-Migrate extensions, bound by ``init_app``.
+
+Counterparts: ``fastapi_forge/db.py``; Django has this built in
+(``settings.DATABASES``). Flask-SQLAlchemy gives one session per app context, removed
+when the request ends.
+"""
+
+from pathlib import Path
+
+from flask import Flask
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class Base(DeclarativeBase):
+    """The declarative base whose metadata Alembic migrates."""
+
+
+db = SQLAlchemy(model_class=Base)
+# The package's own folder, so that `flask db upgrade` works from any directory.
+migrate = Migrate(directory=str(MIGRATIONS))
+
+
+def init_app(app: Flask) -> None:
+    """Bind the extensions to ``app``; create the folder of an embedded SQLite file."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database not in (
+        None,
+        "",
+        ":memory:",
+    ):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db)

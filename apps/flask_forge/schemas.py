@@ -1,0 +1,168 @@
+"""Request and response shapes: marshmallow schemas that carry the contract's rules.
+
+Counterparts: ``fastapi_forge/schemas.py`` (pydantic), ``django_forge/serializers.py``.
+Flask validates nothing by itself; marshmallow does it here. Each error *message* below
+is the contract's error code; their contract texts live in ``errors.py``.
+"""
+
+import re
+from typing import Any
+
+from marshmallow import (
+    EXCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates_schema,
+)
+from werkzeug.datastructures import MultiDict
+
+TIERS = ("Standard", "Pro", "Enterprise")
+MAX_NAME_LENGTH = 64
+MAX_OFFSET = 2**63 - 1
+CONTROL_CHARACTERS = [chr(code) for code in (*range(0x20), *range(0x7F, 0xA0))]
+CANONICAL_INTEGER = re.compile("0|[1-9][0-9]*")
+
+
+class JSONString(fields.String):
+    """A JSON string member; null and other JSON types are errors (R12, R13)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            error_messages={"required": "required", "null": "null", "invalid": "type"},
+            **kwargs,
+        )
+
+
+class Name(JSONString):
+    """A name as R12 checks it: stripped, then not blank, short, no control codes."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            validate=[
+                validate.Length(min=1, error="blank"),
+                validate.Length(max=MAX_NAME_LENGTH, error="too_long"),
+                validate.ContainsNoneOf(CONTROL_CHARACTERS, error="invalid"),
+            ],
+            **kwargs,
+        )
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> str:
+        # Exactly str.strip(): marshmallow has no stripping of its own.
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+class Tier(JSONString):
+    """A tier as R13 checks it: exactly one of the three, case-sensitive, unstripped."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=validate.OneOf(TIERS, error="enum"), **kwargs)
+
+
+class Body(Schema):
+    """A JSON object body: a member no field names is an error (R10, R14)."""
+
+    # marshmallow reads the schema's messages from the class only.
+    error_messages = {"type": "type", "unknown": "unknown_field"}  # noqa: RUF012
+
+    class Meta:
+        unknown = RAISE
+
+
+class UserCreate(Body):
+    """Body of POST /forge/users."""
+
+    name = Name(required=True)
+    tier = Tier(load_default="Standard")
+
+
+class UserUpdate(Body):
+    """Body of PATCH /forge/users/{id}: absent members stay unchanged."""
+
+    name = Name()
+    tier = Tier()
+
+
+class UserRead(Schema):
+    """A user as every response shows it."""
+
+    id = fields.Integer()
+    name = fields.String()
+    tier = fields.String()
+    # Always UTC (the model sees to it), six fractional digits and a Z (R1).
+    created_at = fields.DateTime(format="%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class UserPage(Schema):
+    """Body of GET /forge/users."""
+
+    items = fields.List(fields.Nested(UserRead))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class QueryValidationError(ValidationError):
+    """Errors of the list query, told apart from a body's: they name parameters."""
+
+
+class CanonicalInteger(fields.Integer):
+    """Digits only, no sign, no leading zeros: stricter than marshmallow's Integer."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(error_messages={"invalid": "type"}, **kwargs)
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> int:
+        if not CANONICAL_INTEGER.fullmatch(value):
+            raise self.make_error("invalid")
+        # Twenty digits already exceed every bound; int() refuses over 4300 digits.
+        return int(value) if len(value) <= 20 else MAX_OFFSET + 1
+
+
+class UserListQuery(Schema):
+    """Query of GET /forge/users; other parameters are ignored (R20)."""
+
+    limit = CanonicalInteger(
+        load_default=20, validate=validate.Range(1, 100, error="out_of_range")
+    )
+    offset = CanonicalInteger(
+        load_default=0, validate=validate.Range(0, MAX_OFFSET, error="out_of_range")
+    )
+    tier = fields.String(validate=validate.OneOf(TIERS, error="enum"))
+
+    class Meta:
+        unknown = EXCLUDE
+
+    @pre_load
+    def given_once(self, args: MultiDict[str, str], **kwargs: Any) -> dict[str, str]:
+        """The parameters given once; a repeated one is left to ``not_repeated``."""
+        return {name: values[0] for name, values in args.lists() if len(values) == 1}
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def not_repeated(
+        self, query: dict[str, Any], args: MultiDict[str, str], **kwargs: Any
+    ) -> None:
+        """A repeated parameter is an error, whatever its values (R20)."""
+        repeated = {
+            name: ["repeated"] for name in self.fields if len(args.getlist(name)) > 1
+        }
+        if repeated:
+            raise ValidationError(repeated)
+
+    def handle_error(
+        self, error: ValidationError, data: Any, *, many: bool, **kwargs: Any
+    ) -> None:
+        raise QueryValidationError(error.messages) from error
+
+
+class Health(Schema):
+    """Body of GET /healthz."""
+
+    status = fields.Constant("ok")

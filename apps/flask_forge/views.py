@@ -1,0 +1,179 @@
+"""The handlers of /forge/users and /healthz, on one blueprint.
+
+Counterparts: ``fastapi_forge/views.py`` (a router), ``django_forge/views.py`` (a
+viewset).
+"""
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from werkzeug.routing import BaseConverter
+
+from flask_forge.db import db
+from flask_forge.errors import (
+    NAME_CONFLICT,
+    SERVICE_UNAVAILABLE,
+    USER_NOT_FOUND,
+    ProblemError,
+    allow_header,
+)
+from flask_forge.models import User
+from flask_forge.schemas import (
+    Health,
+    UserCreate,
+    UserListQuery,
+    UserPage,
+    UserRead,
+    UserUpdate,
+)
+
+MAX_ID = 2**63 - 1
+
+
+def decimal_up_to(bound: int) -> str:
+    """A regex of the canonical decimal integers from 1 to ``bound``.
+
+    A regex cannot compare numbers, so it lists the shorter numbers, then for each digit
+    of the bound the numbers that match it so far and are smaller at that digit.
+    """
+    digits = str(bound)
+    shorter = f"[1-9][0-9]{{0,{len(digits) - 2}}}"
+    same_length = [
+        f"{digits[:i]}[{int(i == 0)}-{int(digit) - 1}][0-9]{{{len(digits) - i - 1}}}"
+        for i, digit in enumerate(digits)
+        if int(digit) > int(i == 0)
+    ]
+    return "|".join([shorter, *same_length, digits])
+
+
+class UserIdConverter(BaseConverter):
+    """``<user_id:user_id>`` matches canonical ids up to 2^63-1; others are no route."""
+
+    # Werkzeug's int converter takes any Unicode digit (U+0661 is one) and any size.
+    # A regex, not a check in to_python(): Werkzeug answers 405 on a path whose
+    # converter refused the value, where R3 wants no route at all.
+    regex = f"(?:{decimal_up_to(MAX_ID)})"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+bp = Blueprint("forge", __name__)
+USERS = "/forge/users"
+USER = "/forge/users/<user_id:user_id>"
+
+
+def find_user(user_id: int) -> User:
+    """The user with this id, or the user 404."""
+    # Not db.get_or_404(): its 404 could not be told from the route 404 (R5).
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise ProblemError(USER_NOT_FOUND)
+    return user
+
+
+def commit_unique() -> None:
+    """Commit, turning a clash on the unique name key into the 409 (R18)."""
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise ProblemError(NAME_CONFLICT) from error
+
+
+def no_content(headers: dict[str, str] | None = None) -> Response:
+    """A 204, without the text/html Content-Type Flask gives every response (R5)."""
+    response = Response(status=204, headers=headers)
+    del response.headers["Content-Type"]
+    return response
+
+
+@bp.post(USERS)
+def create_user() -> tuple[Response, int, dict[str, str]]:
+    """Create a user."""
+    fields = UserCreate().load(request.get_json())
+    user = User(**fields, created_at=datetime.now(UTC))
+    db.session.add(user)
+    commit_unique()
+    location = url_for(".get_user", user_id=user.id)
+    return jsonify(UserRead().dump(user)), 201, {"Location": location}
+
+
+# Werkzeug answers HEAD wherever GET is, with GET's headers and no body.
+@bp.get(USERS)
+def list_users() -> Response:
+    """List users by id, a page at a time, optionally of one tier."""
+    query = UserListQuery().load(request.args)
+    filters = [User.tier == query["tier"]] if "tier" in query else []
+    total = db.session.scalar(select(func.count()).select_from(User).where(*filters))
+    users = db.session.scalars(
+        select(User)
+        .where(*filters)
+        .order_by(User.id)
+        .limit(query["limit"])
+        .offset(query["offset"])
+    )
+    page = {
+        "items": users,
+        "total": total or 0,
+        "limit": query["limit"],
+        "offset": query["offset"],
+    }
+    return jsonify(UserPage().dump(page))
+
+
+@bp.get(USER)
+def get_user(user_id: int) -> Response:
+    """Read one user."""
+    return jsonify(UserRead().dump(find_user(user_id)))
+
+
+@bp.patch(USER)
+def update_user(user_id: int) -> Response:
+    """Change a user's name and/or tier."""
+    changes = UserUpdate().load(request.get_json())
+    user = find_user(user_id)
+    for field, value in changes.items():
+        setattr(user, field, value)
+    commit_unique()
+    return jsonify(UserRead().dump(user))
+
+
+@bp.delete(USER)
+def delete_user(user_id: int) -> Response:
+    """Delete a user."""
+    db.session.delete(find_user(user_id))
+    db.session.commit()
+    return no_content()
+
+
+@bp.get("/healthz")
+def check_health() -> Response:
+    """Say whether the database answers."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except (SQLAlchemyError, OSError) as error:
+        raise ProblemError(SERVICE_UNAVAILABLE) from error
+    return jsonify(Health().dump({"status": "ok"}))
+
+
+# PROVIDE_AUTOMATIC_OPTIONS is off: Flask's own OPTIONS answers 200 with text/html
+# and lists the methods in set order.
+@bp.route(USERS, methods=["OPTIONS"])
+@bp.route(USER, methods=["OPTIONS"])
+@bp.route("/healthz", methods=["OPTIONS"])
+def options(user_id: int | None = None) -> Response:
+    """Name the methods this path allows."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    return no_content({"Allow": allow_header(adapter.allowed_methods())})
+
+
+def init_app(app: Flask) -> None:
+    """Register the id converter, then the routes that use it."""
+    app.url_map.converters["user_id"] = UserIdConverter
+    app.register_blueprint(bp)
