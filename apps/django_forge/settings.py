@@ -1,0 +1,117 @@
+"""Django's settings, read from the environment, with safe defaults for a laptop.
+
+Counterparts: ``fastapi_forge/config.py`` and ``app.py``, ``flask_forge/config.py`` and
+``app.py``. All three apps read ``DATABASE_URL`` and ``FORGE_DATA_DIR``; Django adds
+``DJANGO_DEBUG``, ``DJANGO_SECRET_KEY`` and ``DJANGO_ALLOWED_HOSTS``.
+"""
+
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
+
+# Empty when DEBUG is off and no key is set. Django refuses an empty key at its first
+# use, not at import, so commands that need none (migrate, mypy's django plugin) run
+# without one; wsgi.py and asgi.py use it at once, so a server refuses to start.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (
+    "django-insecure-forge-development-only" if DEBUG else ""
+)
+
+# "testserver" is the host of the in-process test clients.
+ALLOWED_HOSTS = os.environ.get(
+    "DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver"
+).split(",")
+
+FORGE_DATA_DIR = Path(os.environ.get("FORGE_DATA_DIR", "data"))
+"""Relative to the working directory (git ignores ``data/``), not the package."""
+
+SQLITE = "django.db.backends.sqlite3"
+ENGINES = {
+    "sqlite": SQLITE,
+    "postgres": "django.db.backends.postgresql",  # psycopg 3
+    "postgresql": "django.db.backends.postgresql",
+}
+
+
+def database(url: str) -> dict[str, Any]:
+    """The ``DATABASES`` entry of a ``DATABASE_URL`` (``sqlite:///path``, ``postgresql://...``).
+
+    Empty means an embedded SQLite file in ``FORGE_DATA_DIR``, whose folder is made here
+    because SQLite will not make it.
+    """
+    if not url:
+        FORGE_DATA_DIR.mkdir(parents=True, exist_ok=True)
+        return {"ENGINE": SQLITE, "NAME": FORGE_DATA_DIR / "django.sqlite3"}
+    parts = urlsplit(url)
+    if parts.scheme not in ENGINES:
+        raise ImproperlyConfigured(f"DATABASE_URL: unknown scheme {parts.scheme!r}")
+    if parts.scheme == "sqlite":
+        # As in SQLAlchemy: sqlite:///relative/path, sqlite:////absolute/path.
+        return {"ENGINE": SQLITE, "NAME": unquote(parts.path[1:])}
+    return {
+        "ENGINE": ENGINES[parts.scheme],
+        "NAME": unquote(parts.path[1:]),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": parts.port or "",
+        "OPTIONS": dict(parse_qsl(parts.query)),
+    }
+
+
+DATABASES = {"default": database(os.environ.get("DATABASE_URL", ""))}
+
+INSTALLED_APPS = ["rest_framework", "drf_spectacular", "django_forge"]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+
+ROOT_URLCONF = "django_forge.urls"
+WSGI_APPLICATION = "django_forge.wsgi.application"
+
+# R2: a path with a trailing slash is a 404, never a redirect to the path without.
+APPEND_SLASH = False
+
+# Stored and rendered in UTC whatever the server's zone (R1, R16).
+USE_TZ = True
+TIME_ZONE = "UTC"
+USE_I18N = False
+
+TEMPLATES = [  # only drf-spectacular's Swagger UI page is a template
+    {"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}
+]
+
+REST_FRAMEWORK = {
+    # R7-R9: one parser, which owns the contract's media types, size and I-JSON.
+    "DEFAULT_PARSER_CLASSES": ["django_forge.parsing.StrictJSONParser"],
+    # R5: JSON only, whatever Accept says: no browsable API, no 406, no ?format=.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "django_forge.parsing.JSONOnlyNegotiation",
+    "URL_FORMAT_OVERRIDE": None,
+    "EXCEPTION_HANDLER": "django_forge.errors.exception_handler",
+    # The API has no users of its own to authenticate: no django.contrib.auth either.
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Forge users API (Django REST Framework)",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# With DEBUG off Django only mails a 500's traceback to ADMINS; write it to stderr.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"stderr": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"handlers": ["stderr"], "level": "ERROR"}},
+}
