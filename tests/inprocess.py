@@ -6,12 +6,14 @@ frameworks' test transports do not (see ``ServerLikeTransport``).
 """
 
 import io
+import os
 import sys
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol
+from unittest import mock
 from urllib.parse import unquote_to_bytes
 from wsgiref.types import WSGIApplication, WSGIEnvironment
 
@@ -187,6 +189,81 @@ def fastapi_client(database_url: str) -> Iterator[httpx.Client]:
             yield client
 
 
+def migrate_flask(database_url: str) -> None:
+    from flask_migrate import upgrade
+
+    from flask_forge.app import create_app
+
+    with create_app({"DATABASE_URL": database_url}).app_context():
+        upgrade()
+
+
+@contextmanager
+def flask_client(database_url: str) -> Iterator[httpx.Client]:
+    from flask_forge.app import create_app
+
+    app = create_app({"DATABASE_URL": database_url})
+    transport = ServerLikeTransport(ServerLikeWSGITransport(app))
+    with httpx.Client(transport=transport, base_url=BASE_URL) as client:
+        yield client
+
+
+@contextmanager
+def django_database(database_url: str) -> Iterator[None]:
+    """Point Django's default database at ``database_url`` for a while.
+
+    Django's settings are process-wide and read once: set them up on first use (with a
+    key for tests only), then switch the database as Django's own test runner does,
+    in the settings dict every connection shares, with no connection open.
+    """
+    import django
+    from django.apps import apps
+    from django.db import connections
+
+    if not apps.ready:
+        environment = {
+            "DJANGO_SETTINGS_MODULE": "django_forge.settings",
+            "DJANGO_SECRET_KEY": "in-process tests only",
+            "DJANGO_DEBUG": "0",
+            "DATABASE_URL": database_url,
+        }
+        with mock.patch.dict(os.environ, environment):
+            django.setup()
+    from django_forge.settings import database  # only once Django has set it up
+
+    default = connections.settings["default"]  # settings.DATABASES, completed
+    saved = dict(default)
+    connections.close_all()
+    default.update(database(database_url))
+    try:
+        yield
+    finally:
+        # Requests close their own connections, in whatever thread they ran.
+        connections.close_all()
+        default.clear()
+        default.update(saved)
+
+
+def migrate_django(database_url: str) -> None:
+    from django.core.management import call_command
+
+    with django_database(database_url):
+        call_command("migrate", verbosity=0)
+
+
+@contextmanager
+def django_client(database_url: str) -> Iterator[httpx.Client]:
+    from django.core.wsgi import get_wsgi_application
+
+    with django_database(database_url):
+        app = get_wsgi_application()
+        transport = ServerLikeTransport(ServerLikeWSGITransport(app))
+        with httpx.Client(transport=transport, base_url=BASE_URL) as client:
+            yield client
+
+
 IMPLEMENTATIONS = {
     "fastapi": Implementation(migrate_fastapi, fastapi_client),
+    "flask": Implementation(migrate_flask, flask_client),
+    "django": Implementation(migrate_django, django_client),
 }
