@@ -45,19 +45,30 @@ def decimal_up_to(bound: int) -> str:
     return "|".join([shorter, *same_length, digits])
 
 
-class BareOptions(APIView):
-    """OPTIONS answers 204 and the Allow header, not DRF's metadata document (R4)."""
+class AllowedMethods(APIView):
+    """OPTIONS and the Allow header as R4 has them."""
 
     # Typed as View.options as well, which APIView.options overrides.
     def options(
         self, request: Request | HttpRequest, *args: Any, **kwargs: Any
     ) -> Response:
         """Name the methods this path allows."""
-        # An empty Response has no Content-Type; DRF adds Allow to every response.
+        # A 204 with Allow, not DRF's metadata document; an empty Response has no
+        # Content-Type.
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # DRF names the allowed methods on every response; the contract on OPTIONS
+        # and 405 only.
+        if request.method != "OPTIONS" and response.status_code != 405:
+            del response["Allow"]
+        return response
 
-class UserViewSet(BareOptions, viewsets.ModelViewSet[User]):
+
+class UserViewSet(AllowedMethods, viewsets.ModelViewSet[User]):
     """Create, list, read, change and delete users."""
 
     queryset = User.objects.order_by("id")
@@ -134,7 +145,7 @@ def save_unique(serializer: BaseSerializer[User]) -> None:
         raise NameConflict from error
 
 
-class HealthView(BareOptions):
+class HealthView(AllowedMethods):
     """/healthz."""
 
     http_method_names = ("get", "head", "options")
