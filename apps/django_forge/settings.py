@@ -23,7 +23,7 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (
 
 # "testserver" is the host of the in-process test clients.
 ALLOWED_HOSTS = os.environ.get(
-    "DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver"
+    "DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"
 ).split(",")
 
 FORGE_DATA_DIR = Path(os.environ.get("FORGE_DATA_DIR", "data"))
@@ -77,6 +77,10 @@ WSGI_APPLICATION = "django_forge.wsgi.application"
 
 # R2: a path with a trailing slash is a 404, never a redirect to the path without.
 APPEND_SLASH = False
+
+# R20 ignores unknown query parameters, however many; the server's request line limit
+# (4094 bytes in gunicorn) bounds them, not Django's 400 after 1000.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = None
 
 # Stored and rendered in UTC whatever the server's zone (R1, R16).
 USE_TZ = True
