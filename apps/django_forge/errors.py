@@ -172,7 +172,8 @@ def problem_response(problem: Problem, **members: Any) -> JsonResponse:
         {**problem.body(), **members},
         status=problem.status,
         content_type=PROBLEM_JSON,
-        json_dumps_params={"ensure_ascii": False},
+        # As DRF's JSONRenderer writes the views' bodies: compact, characters unescaped.
+        json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
     )
 
 

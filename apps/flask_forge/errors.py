@@ -12,7 +12,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, jsonify
 from marshmallow import ValidationError
 from marshmallow.exceptions import SCHEMA
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -127,12 +127,12 @@ def problem_response(
     problem: Problem, headers: dict[str, str] | None = None, **members: Any
 ) -> Response:
     """The one place that writes an error body."""
-    return Response(
-        current_app.json.dumps({**problem.body(), **members}),
-        status=problem.status,
-        headers=headers,
-        mimetype=PROBLEM_JSON,
-    )
+    # jsonify() as the views use it, so errors are written alike, under their own type.
+    response = jsonify({**problem.body(), **members})
+    response.status_code = problem.status
+    response.mimetype = PROBLEM_JSON
+    response.headers.update(headers or {})
+    return response
 
 
 def allow_header(methods: Iterable[str]) -> str:
