@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+# On, Django answers an unknown path or a crash with its HTML debug pages, not R5.
 DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
 
 # Empty when DEBUG is off and no key is set. Django refuses an empty key at its first
