@@ -162,6 +162,48 @@ def test_create_racing_for_one_name_only_one_wins(client: httpx.Client) -> None:
     assert client.get("/forge/users").json()["total"] == 1
 
 
+def test_delete_racing_for_one_user_only_one_wins(client: httpx.Client) -> None:
+    """R23: concurrent deletes of one user give one 204 and user 404s, never a 500."""
+    for _ in range(5):
+        ada = create(client, "Ada")
+
+        def attempt(_: int, user_id: int = ada["id"]) -> httpx.Response:
+            return client.delete(f"/forge/users/{user_id}")
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            responses = list(pool.map(attempt, range(4)))
+
+        assert sorted(r.status_code for r in responses) == [204, 404, 404, 404]
+        for response in responses:
+            if response.status_code == 404:
+                assert_problem(response, "user-not-found")
+
+
+def test_update_racing_a_delete_never_brings_the_user_back(
+    client: httpx.Client,
+) -> None:
+    """R22, R23: a PATCH racing a DELETE is 200 or the user 404; the user stays gone."""
+    for round_ in range(5):
+        ada = create(client, f"Ada {round_}")
+        path = f"/forge/users/{ada['id']}"
+
+        def attempt(method: str, path: str = path) -> httpx.Response:
+            if method == "DELETE":
+                return client.delete(path)
+            return client.patch(path, json={"tier": "Pro"}, headers=JSON)
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            responses = list(pool.map(attempt, ["PATCH", "DELETE", "PATCH", "PATCH"]))
+
+        assert responses[1].status_code == 204
+        for response in responses[::2] + responses[3:]:
+            assert response.status_code in (200, 404), response.text
+            if response.status_code == 404:
+                assert_problem(response, "user-not-found")
+        assert_problem(client.get(path), "user-not-found")
+    assert client.get("/forge/users").json()["total"] == 0
+
+
 def test_head_answers_like_get_without_body(client: httpx.Client) -> None:
     """R4: HEAD has GET's status and contract headers, and no body."""
     ada = create(client, "Ada")

@@ -36,4 +36,8 @@ class User(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Keep ``name_key`` in step with ``name`` on every save."""
         self.name_key = self.name.casefold()
+        if not self._state.adding:
+            # Django inserts a row its UPDATE did not find: a user that a racing DELETE
+            # removed would come back. Forced, the update raises instead (R23).
+            kwargs.setdefault("force_update", True)
         super().save(*args, **kwargs)

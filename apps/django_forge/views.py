@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -126,6 +127,13 @@ class UserViewSet(AllowedMethods, viewsets.ModelViewSet[User]):
         """Delete a user."""
         return super().destroy(request, *args, **kwargs)
 
+    def perform_destroy(self, instance: User) -> None:
+        # Of racing deletes, one deletes the row and the others see none: exactly one
+        # answers 204 (R23), where DRF's would answer 204 to all.
+        deleted, _ = instance.delete()
+        if not deleted:
+            raise NotFound
+
     def perform_create(self, serializer: BaseSerializer[User]) -> None:
         save_unique(serializer)
 
@@ -138,11 +146,20 @@ class UserViewSet(AllowedMethods, viewsets.ModelViewSet[User]):
 
 
 def save_unique(serializer: BaseSerializer[User]) -> None:
-    """Save, turning a clash on the unique name key into the 409 (R18)."""
+    """Save, turning a clash on the unique name key into the 409 (R18).
+
+    An update whose user a racing DELETE removed first matches no row: the user 404.
+    """
     try:
         serializer.save()
     except IntegrityError as error:
         raise NameConflict from error
+    except DatabaseError as error:
+        # A forced update that finds no row (models.py) is a bare DatabaseError in
+        # Django 5.2; every failure of the database itself is a subclass.
+        if type(error) is not DatabaseError:
+            raise
+        raise NotFound from error
 
 
 class HealthView(AllowedMethods):

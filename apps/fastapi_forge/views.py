@@ -11,9 +11,10 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import Match
 
@@ -117,12 +118,18 @@ async def find_user(session: AsyncSession, user_id: int) -> User:
 
 
 async def commit_unique(session: AsyncSession) -> None:
-    """Commit, turning a clash on the unique name key into the 409 (R18)."""
+    """Commit, turning a clash on the unique name key into the 409 (R18).
+
+    An update whose user a racing DELETE removed first matches no row: the user 404.
+    """
     try:
         await session.commit()
     except IntegrityError as error:
         await session.rollback()
         raise ProblemError(NAME_CONFLICT) from error
+    except StaleDataError as error:
+        await session.rollback()
+        raise ProblemError(USER_NOT_FOUND) from error
 
 
 @router.post(USERS, status_code=status.HTTP_201_CREATED)
@@ -184,8 +191,14 @@ async def update_user(
 @router.delete(USER, status_code=status.HTTP_204_NO_CONTENT)
 async def delete_user(user_id: int, session: SessionDep) -> Response:
     """Delete a user."""
-    await session.delete(await find_user(session, user_id))
+    # One DELETE statement, not get-then-delete: of racing deletes, one deletes a
+    # row and the others see none, so exactly one answers 204 (R23).
+    deleted = await session.scalar(
+        delete(User).where(User.id == user_id).returning(User.id)
+    )
     await session.commit()
+    if deleted is None:
+        raise ProblemError(USER_NOT_FOUND)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -20,7 +20,9 @@ class Base(DeclarativeBase):
     """The declarative base whose metadata Alembic migrates."""
 
 
-db = SQLAlchemy(model_class=Base)
+# expire_on_commit=False: a committed user is still read to build the response, and
+# reloading it could find the row gone, removed by a racing DELETE.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 # The package's own folder, so that `flask db upgrade` works from any directory.
 migrate = Migrate(directory=str(MIGRATIONS))
 

@@ -7,8 +7,9 @@ viewset).
 from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import BaseConverter
 
 from flask_forge.db import db
@@ -78,12 +79,18 @@ def find_user(user_id: int) -> User:
 
 
 def commit_unique() -> None:
-    """Commit, turning a clash on the unique name key into the 409 (R18)."""
+    """Commit, turning a clash on the unique name key into the 409 (R18).
+
+    An update whose user a racing DELETE removed first matches no row: the user 404.
+    """
     try:
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
         raise ProblemError(NAME_CONFLICT) from error
+    except StaleDataError as error:
+        db.session.rollback()
+        raise ProblemError(USER_NOT_FOUND) from error
 
 
 def no_content(headers: dict[str, str] | None = None) -> Response:
@@ -147,8 +154,14 @@ def update_user(user_id: int) -> Response:
 @bp.delete(USER)
 def delete_user(user_id: int) -> Response:
     """Delete a user."""
-    db.session.delete(find_user(user_id))
+    # One DELETE statement, not get-then-delete: of racing deletes, one deletes a
+    # row and the others see none, so exactly one answers 204 (R23).
+    deleted = db.session.scalar(
+        delete(User).where(User.id == user_id).returning(User.id)
+    )
     db.session.commit()
+    if deleted is None:
+        raise ProblemError(USER_NOT_FOUND)
     return no_content()
 
 
