@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.core.validators import RegexValidator
 from django.http import QueryDict
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.fields import empty
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 MAX_NAME_LENGTH = 64
-MAX_OFFSET = 2**63 - 1
+MAX_OFFSET = MAX_ID = 2**63 - 1
 NO_CONTROL_CHARACTERS = "^[^\x00-\x1f\x7f-\x9f]*$"
 CANONICAL_INTEGER = re.compile("0|[1-9][0-9]*")
 RFC3339 = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -69,6 +70,8 @@ class TierField(serializers.ChoiceField):
 class UserSerializer(serializers.ModelSerializer[User]):
     """A user: the body of POST (PATCH with ``partial=True``) and every response."""
 
+    # Declared for the document: a positive 64-bit integer (R1, R17).
+    id = serializers.IntegerField(read_only=True, min_value=1, max_value=MAX_ID)
     name = NameField()
     # Absent from a create, the model's default applies: Standard.
     tier = TierField(required=False)
@@ -103,13 +106,16 @@ class UserSerializer(serializers.ModelSerializer[User]):
         return validated
 
 
+# One page, not a list of them, though the list action returns it.
+@extend_schema_serializer(many=False)
 class UserPageSerializer(serializers.Serializer[dict[str, Any]]):
     """Body of GET /forge/users."""
 
+    # The bounds document the output (R19); nothing validates it.
     items = UserSerializer(many=True)
-    total = serializers.IntegerField()
-    limit = serializers.IntegerField()
-    offset = serializers.IntegerField()
+    total = serializers.IntegerField(min_value=0)
+    limit = serializers.IntegerField(min_value=1, max_value=100)
+    offset = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET)
 
 
 class QueryParameter(serializers.Field[Any, Any, Any, Any]):

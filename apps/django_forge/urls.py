@@ -9,7 +9,7 @@ from drf_spectacular.renderers import OpenApiJsonRenderer2
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from django_forge import errors
+from django_forge import docs, errors
 from django_forge.views import HealthView, UserViewSet
 
 # R2: no trailing slashes, and SimpleRouter has no API root view at "/".
@@ -26,6 +26,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="openapi",
     ),
     path("docs", SpectacularSwaggerView.as_view(url_name="openapi"), name="docs"),
+    path("docs/<path:name>", docs.swagger_ui_file),
 ]
 
 # Django's own pages for these are HTML: answer them as problems too (R5).

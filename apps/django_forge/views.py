@@ -9,7 +9,7 @@ from typing import Any
 from django.db import DatabaseError, IntegrityError, connection
 from django.http import HttpRequest
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -17,7 +17,15 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
-from django_forge.errors import NameConflict, QueryValidationError, ServiceUnavailable
+from django_forge import docs
+from django_forge.errors import (
+    INTERNAL_ERROR,
+    SERVICE_UNAVAILABLE,
+    USER_NOT_FOUND,
+    NameConflict,
+    QueryValidationError,
+    ServiceUnavailable,
+)
 from django_forge.models import User
 from django_forge.parsing import StrictJSONRequest
 from django_forge.serializers import (
@@ -69,6 +77,40 @@ class AllowedMethods(APIView):
         return response
 
 
+@extend_schema_view(
+    create=extend_schema(
+        parameters=[docs.LOCATION_HEADER],
+        responses={
+            201: UserSerializer,
+            **docs.problems(
+                *docs.BODY_PROBLEMS, INTERNAL_ERROR, validation=docs.BODY_VALIDATION
+            ),
+        },
+    ),
+    retrieve=extend_schema(
+        parameters=[docs.USER_ID],
+        responses={
+            200: UserSerializer,
+            **docs.problems(USER_NOT_FOUND, INTERNAL_ERROR),
+        },
+    ),
+    partial_update=extend_schema(
+        parameters=[docs.USER_ID],
+        responses={
+            200: UserSerializer,
+            **docs.problems(
+                *docs.BODY_PROBLEMS,
+                USER_NOT_FOUND,
+                INTERNAL_ERROR,
+                validation=docs.BODY_VALIDATION,
+            ),
+        },
+    ),
+    destroy=extend_schema(
+        parameters=[docs.USER_ID],
+        responses={204: None, **docs.problems(USER_NOT_FOUND, INTERNAL_ERROR)},
+    ),
+)
 class UserViewSet(AllowedMethods, viewsets.ModelViewSet[User]):
     """Create, list, read, change and delete users."""
 
@@ -91,7 +133,13 @@ class UserViewSet(AllowedMethods, viewsets.ModelViewSet[User]):
         """Create a user."""
         return super().create(request, *args, **kwargs)
 
-    @extend_schema(parameters=[UserListQuerySerializer], responses=UserPageSerializer)
+    @extend_schema(
+        parameters=[UserListQuerySerializer],
+        responses={
+            200: UserPageSerializer,
+            **docs.problems(INTERNAL_ERROR, validation=docs.QUERY_VALIDATION),
+        },
+    )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """List users by id, a page at a time, optionally of one tier."""
         query = UserListQuerySerializer(data=request.query_params)
@@ -167,7 +215,12 @@ class HealthView(AllowedMethods):
 
     http_method_names = ("get", "head", "options")
 
-    @extend_schema(responses=HealthSerializer)
+    @extend_schema(
+        responses={
+            200: HealthSerializer,
+            **docs.problems(INTERNAL_ERROR, SERVICE_UNAVAILABLE),
+        }
+    )
     def get(self, request: Request) -> Response:
         """Say whether the database answers."""
         try:

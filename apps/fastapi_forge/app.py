@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from fastapi_forge import errors, views
+from fastapi_forge import docs, errors, views
 from fastapi_forge.config import Settings
 from fastapi_forge.db import create_engine
 
@@ -32,6 +32,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # R2: a trailing slash is a 404, never a redirect.
         redirect_slashes=False,
         # R2: /openapi.json and /docs are the only paths besides the API.
+        # docs.py serves /docs itself, with Swagger UI's files from a package.
+        docs_url=None,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
     )
@@ -39,4 +41,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
     errors.init_app(app, allowed_methods=views.allowed_methods)
     app.include_router(views.router)
+    docs.init_app(app)
     return app

@@ -15,13 +15,17 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    WithJsonSchema,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
 
 Tier = Literal["Standard", "Pro", "Enterprise"]
+TIER_SCHEMA = {"type": "string", "enum": ["Standard", "Pro", "Enterprise"]}
 MAX_NAME_LENGTH = 64
-MAX_OFFSET = 2**63 - 1
+MAX_OFFSET = MAX_ID = 2**63 - 1
+NO_CONTROL = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+RFC3339 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$"
 CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
 CANONICAL_INTEGER = re.compile("0|[1-9][0-9]*")
 
@@ -46,11 +50,8 @@ def reject_null(value: object) -> object:
     return value
 
 
-Name = Annotated[
-    str,
-    AfterValidator(clean_name),
-    Field(json_schema_extra={"minLength": 1, "maxLength": MAX_NAME_LENGTH}),
-]
+# No length bounds in the JSON Schema: they apply to the stripped name (R12).
+Name = Annotated[str, AfterValidator(clean_name)]
 
 
 class UserCreate(BaseModel):
@@ -70,8 +71,9 @@ class UserUpdate(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
-    name: Name | None = None
-    tier: Tier | None = None
+    # None stands for "absent", which JSON null never means: not in the schema.
+    name: Annotated[Name | None, WithJsonSchema({"type": "string"})] = None
+    tier: Annotated[Tier | None, WithJsonSchema(TIER_SCHEMA)] = None
 
     _reject_null = field_validator("name", "tier", mode="before")(reject_null)
 
@@ -84,21 +86,30 @@ def rfc3339(moment: datetime) -> str:
 class UserRead(BaseModel):
     """A user as every response shows it."""
 
-    model_config = ConfigDict(from_attributes=True)
+    # forbid: the document says a user has exactly these members (R1).
+    model_config = ConfigDict(from_attributes=True, extra="forbid")
 
-    id: int
-    name: str
+    id: Annotated[int, Field(ge=1, le=MAX_ID)]
+    name: Annotated[
+        str, Field(min_length=1, max_length=MAX_NAME_LENGTH, pattern=NO_CONTROL)
+    ]
     tier: Tier
-    created_at: Annotated[datetime, PlainSerializer(rfc3339, return_type=str)]
+    created_at: Annotated[
+        datetime,
+        PlainSerializer(rfc3339, return_type=str),
+        WithJsonSchema({"type": "string", "format": "date-time", "pattern": RFC3339}),
+    ]
 
 
 class UserPage(BaseModel):
     """Body of GET /forge/users."""
 
-    items: list[UserRead]
-    total: int
-    limit: int
-    offset: int
+    model_config = ConfigDict(extra="forbid")
+
+    items: Annotated[list[UserRead], Field(max_length=100)]
+    total: Annotated[int, Field(ge=0)]
+    limit: Annotated[int, Field(ge=1, le=100)]
+    offset: Annotated[int, Field(ge=0, le=MAX_OFFSET)]
 
 
 def single(values: list[str]) -> str:
@@ -121,16 +132,19 @@ class UserListQuery(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    limit: Annotated[int, BeforeValidator(canonical_integer), Field(ge=1, le=100)] = 20
+    # The bounds first, so that they apply to the int and reach the JSON Schema.
+    limit: Annotated[int, Field(ge=1, le=100), BeforeValidator(canonical_integer)] = 20
     offset: Annotated[
-        int, BeforeValidator(canonical_integer), Field(ge=0, le=MAX_OFFSET)
+        int, Field(ge=0, le=MAX_OFFSET), BeforeValidator(canonical_integer)
     ] = 0
-    tier: Tier | None = None
+    tier: Annotated[Tier | None, WithJsonSchema(TIER_SCHEMA)] = None
 
     _single = field_validator("limit", "offset", "tier", mode="before")(single)
 
 
 class Health(BaseModel):
     """Body of GET /healthz."""
+
+    model_config = ConfigDict(extra="forbid")
 
     status: Literal["ok"]

@@ -7,10 +7,10 @@ viewset).
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from pydantic import ValidationError
+from pydantic import ValidationError, WithJsonSchema
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,10 +18,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import Match
 
+from fastapi_forge import docs
 from fastapi_forge.db import SessionDep
 from fastapi_forge.errors import (
+    CONTENT_TOO_LARGE,
+    INTERNAL_ERROR,
+    MALFORMED_JSON,
     NAME_CONFLICT,
     SERVICE_UNAVAILABLE,
+    UNSUPPORTED_MEDIA_TYPE,
     USER_NOT_FOUND,
     ProblemError,
 )
@@ -74,7 +79,15 @@ register_url_convertor("user_id", UserIdConvertor())
 
 router = APIRouter(route_class=StrictJSONRoute)
 USERS = "/forge/users"
-USER = "/forge/users/{user_id:user_id}"
+USER = "/forge/users/{id:user_id}"
+# The contract names the segment "id"; the JSON Schema of the text it matches.
+UserId = Annotated[int, Path(alias="id"), WithJsonSchema(docs.USER_ID)]
+BODY_PROBLEMS = (
+    MALFORMED_JSON,
+    NAME_CONFLICT,
+    CONTENT_TOO_LARGE,
+    UNSUPPORTED_MEDIA_TYPE,
+)
 
 
 def allowed_methods(request: Request) -> str:
@@ -132,7 +145,20 @@ async def commit_unique(session: AsyncSession) -> None:
         raise ProblemError(USER_NOT_FOUND) from error
 
 
-@router.post(USERS, status_code=status.HTTP_201_CREATED)
+@router.post(
+    USERS,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        201: {
+            "headers": docs.header(
+                "Location", {"pattern": "^/forge/users/[1-9][0-9]{0,18}$"}
+            )
+        },
+        **docs.problems(
+            *BODY_PROBLEMS, INTERNAL_ERROR, validation=docs.BODY_VALIDATION
+        ),
+    },
+)
 async def create_user(
     user: UserCreate, session: SessionDep, request: Request, response: Response
 ) -> UserRead:
@@ -140,16 +166,22 @@ async def create_user(
     created = User(name=user.name, tier=user.tier, created_at=datetime.now(UTC))
     session.add(created)
     await commit_unique(session)
-    response.headers["Location"] = request.app.url_path_for(
-        "get_user", user_id=created.id
-    )
+    response.headers["Location"] = request.app.url_path_for("get_user", id=created.id)
     return UserRead.model_validate(created)
 
 
 # FastAPI does not answer HEAD for GET routes by itself; one route per method keeps
 # the operation ids of the OpenAPI document unique.
-@router.get(USERS)
-@router.head(USERS)
+@router.get(
+    USERS,
+    openapi_extra={"parameters": docs.query_parameters(UserListQuery)},
+    responses=docs.problems(INTERNAL_ERROR, validation=docs.QUERY_VALIDATION),
+)
+@router.head(
+    USERS,
+    openapi_extra={"parameters": docs.query_parameters(UserListQuery)},
+    responses=docs.headers_only(422, 500),
+)
 async def list_users(query: ListQueryDep, session: SessionDep) -> UserPage:
     """List users by id, a page at a time, optionally of one tier."""
     filters = [User.tier == query.tier] if query.tier else []
@@ -169,16 +201,21 @@ async def list_users(query: ListQueryDep, session: SessionDep) -> UserPage:
     )
 
 
-@router.get(USER)
-@router.head(USER)
-async def get_user(user_id: int, session: SessionDep) -> UserRead:
+@router.get(USER, responses=docs.problems(USER_NOT_FOUND, INTERNAL_ERROR))
+@router.head(USER, responses=docs.headers_only(404, 500))
+async def get_user(user_id: UserId, session: SessionDep) -> UserRead:
     """Read one user."""
     return UserRead.model_validate(await find_user(session, user_id))
 
 
-@router.patch(USER)
+@router.patch(
+    USER,
+    responses=docs.problems(
+        *BODY_PROBLEMS, USER_NOT_FOUND, INTERNAL_ERROR, validation=docs.BODY_VALIDATION
+    ),
+)
 async def update_user(
-    user_id: int, changes: UserUpdate, session: SessionDep
+    user_id: UserId, changes: UserUpdate, session: SessionDep
 ) -> UserRead:
     """Change a user's name and/or tier."""
     user = await find_user(session, user_id)
@@ -188,8 +225,12 @@ async def update_user(
     return UserRead.model_validate(user)
 
 
-@router.delete(USER, status_code=status.HTTP_204_NO_CONTENT)
-async def delete_user(user_id: int, session: SessionDep) -> Response:
+@router.delete(
+    USER,
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=docs.problems(USER_NOT_FOUND, INTERNAL_ERROR),
+)
+async def delete_user(user_id: UserId, session: SessionDep) -> Response:
     """Delete a user."""
     # One DELETE statement, not get-then-delete: of racing deletes, one deletes a
     # row and the others see none, so exactly one answers 204 (R23).
@@ -202,8 +243,8 @@ async def delete_user(user_id: int, session: SessionDep) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/healthz")
-@router.head("/healthz")
+@router.get("/healthz", responses=docs.problems(INTERNAL_ERROR, SERVICE_UNAVAILABLE))
+@router.head("/healthz", responses=docs.headers_only(500, 503))
 async def check_health(session: SessionDep) -> Health:
     """Say whether the database answers."""
     try:
@@ -213,9 +254,18 @@ async def check_health(session: SessionDep) -> Health:
     return Health(status="ok")
 
 
-@router.options(USERS, status_code=status.HTTP_204_NO_CONTENT)
-@router.options(USER, status_code=status.HTTP_204_NO_CONTENT)
-@router.options("/healthz", status_code=status.HTTP_204_NO_CONTENT)
+# Each path's own Allow value in the document; one function answers them all.
+@router.options(
+    USERS, status_code=204, responses=docs.allow("GET, HEAD, POST, OPTIONS")
+)
+@router.options(
+    USER,
+    status_code=204,
+    responses=docs.allow("GET, HEAD, PATCH, DELETE, OPTIONS"),
+    # The function reads no id, so FastAPI would not list the path's parameter.
+    openapi_extra={"parameters": [docs.USER_ID_PARAMETER]},
+)
+@router.options("/healthz", status_code=204, responses=docs.allow("GET, HEAD, OPTIONS"))
 async def options(request: Request) -> Response:
     """Name the methods this path allows."""
     return Response(

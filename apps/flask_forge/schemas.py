@@ -22,7 +22,10 @@ from werkzeug.datastructures import MultiDict
 
 TIERS = ("Standard", "Pro", "Enterprise")
 MAX_NAME_LENGTH = 64
-MAX_OFFSET = 2**63 - 1
+MAX_OFFSET = MAX_ID = 2**63 - 1
+INT64 = {"format": "int64"}
+NO_CONTROL_PATTERN = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+RFC3339_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$"
 CONTROL_CHARACTERS = [chr(code) for code in (*range(0x20), *range(0x7F, 0xA0))]
 CANONICAL_INTEGER = re.compile("0|[1-9][0-9]*")
 
@@ -88,23 +91,41 @@ class UserUpdate(Body):
     tier = Tier()
 
 
+# The output schemas only dump: required, validate and metadata below are for the
+# OpenAPI document, which apispec draws from them.
+
+
 class UserRead(Schema):
     """A user as every response shows it."""
 
-    id = fields.Integer()
-    name = fields.String()
-    tier = fields.String()
+    id = fields.Integer(
+        required=True, validate=validate.Range(1, MAX_ID), metadata=INT64
+    )
+    name = fields.String(
+        required=True,
+        validate=validate.Length(1, MAX_NAME_LENGTH),
+        metadata={"pattern": NO_CONTROL_PATTERN},
+    )
+    tier = fields.String(required=True, validate=validate.OneOf(TIERS))
     # Always UTC (the model sees to it), six fractional digits and a Z (R1).
-    created_at = fields.DateTime(format="%Y-%m-%dT%H:%M:%S.%fZ")
+    created_at = fields.DateTime(
+        format="%Y-%m-%dT%H:%M:%S.%fZ",
+        required=True,
+        metadata={"pattern": RFC3339_PATTERN},
+    )
 
 
 class UserPage(Schema):
     """Body of GET /forge/users."""
 
-    items = fields.List(fields.Nested(UserRead))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
+    items = fields.List(
+        fields.Nested(UserRead), required=True, validate=validate.Length(max=100)
+    )
+    total = fields.Integer(required=True, validate=validate.Range(0), metadata=INT64)
+    limit = fields.Integer(required=True, validate=validate.Range(1, 100))
+    offset = fields.Integer(
+        required=True, validate=validate.Range(0, MAX_OFFSET), metadata=INT64
+    )
 
 
 class QueryValidationError(ValidationError):
@@ -133,7 +154,9 @@ class UserListQuery(Schema):
         load_default=20, validate=validate.Range(1, 100, error="out_of_range")
     )
     offset = CanonicalInteger(
-        load_default=0, validate=validate.Range(0, MAX_OFFSET, error="out_of_range")
+        load_default=0,
+        validate=validate.Range(0, MAX_OFFSET, error="out_of_range"),
+        metadata=INT64,
     )
     tier = fields.String(validate=validate.OneOf(TIERS, error="enum"))
 
@@ -165,4 +188,4 @@ class UserListQuery(Schema):
 class Health(Schema):
     """Body of GET /healthz."""
 
-    status = fields.Constant("ok")
+    status = fields.String(required=True, validate=validate.OneOf(["ok"]))

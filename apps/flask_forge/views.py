@@ -50,7 +50,7 @@ def decimal_up_to(bound: int) -> str:
 
 
 class UserIdConverter(BaseConverter):
-    """``<user_id:user_id>`` matches canonical ids up to 2^63-1; others are no route."""
+    """``<user_id:id>`` matches canonical ids up to 2^63-1; others are no route."""
 
     # Werkzeug's int converter takes any Unicode digit (U+0661 is one) and any size.
     # A regex, not a check in to_python(): Werkzeug answers 405 on a path whose
@@ -66,7 +66,7 @@ class UserIdConverter(BaseConverter):
 
 bp = Blueprint("forge", __name__)
 USERS = "/forge/users"
-USER = "/forge/users/<user_id:user_id>"
+USER = "/forge/users/<user_id:id>"
 
 
 def find_user(user_id: int) -> User:
@@ -107,7 +107,7 @@ def create_user() -> tuple[Response, int, dict[str, str]]:
     user = User(**fields, created_at=datetime.now(UTC))
     db.session.add(user)
     commit_unique()
-    location = url_for(".get_user", user_id=user.id)
+    location = url_for(".get_user", id=user.id)
     return jsonify(UserRead().dump(user)), 201, {"Location": location}
 
 
@@ -135,16 +135,16 @@ def list_users() -> Response:
 
 
 @bp.get(USER)
-def get_user(user_id: int) -> Response:
+def get_user(id: int) -> Response:
     """Read one user."""
-    return jsonify(UserRead().dump(find_user(user_id)))
+    return jsonify(UserRead().dump(find_user(id)))
 
 
 @bp.patch(USER)
-def update_user(user_id: int) -> Response:
+def update_user(id: int) -> Response:
     """Change a user's name and/or tier."""
     changes = UserUpdate().load(request.get_json())
-    user = find_user(user_id)
+    user = find_user(id)
     for field, value in changes.items():
         setattr(user, field, value)
     commit_unique()
@@ -152,13 +152,11 @@ def update_user(user_id: int) -> Response:
 
 
 @bp.delete(USER)
-def delete_user(user_id: int) -> Response:
+def delete_user(id: int) -> Response:
     """Delete a user."""
     # One DELETE statement, not get-then-delete: of racing deletes, one deletes a
     # row and the others see none, so exactly one answers 204 (R23).
-    deleted = db.session.scalar(
-        delete(User).where(User.id == user_id).returning(User.id)
-    )
+    deleted = db.session.scalar(delete(User).where(User.id == id).returning(User.id))
     db.session.commit()
     if deleted is None:
         raise ProblemError(USER_NOT_FOUND)
@@ -180,7 +178,7 @@ def check_health() -> Response:
 @bp.route(USERS, methods=["OPTIONS"])
 @bp.route(USER, methods=["OPTIONS"])
 @bp.route("/healthz", methods=["OPTIONS"])
-def options(user_id: int | None = None) -> Response:
+def options(id: int | None = None) -> Response:
     """Name the methods this path allows."""
     adapter = current_app.url_map.bind_to_environ(request.environ)
     return no_content({"Allow": allow_header(adapter.allowed_methods())})

@@ -1,0 +1,288 @@
+"""The OpenAPI document at /openapi.json, and Swagger UI at /docs, served offline.
+
+Counterparts: ``fastapi_forge/docs.py``, ``django_forge/docs.py``. Flask has no OpenAPI
+of its own: apispec writes the document from the routes, the marshmallow schemas and
+``OPERATIONS`` below, which says what each view answers, problems included (built
+from ``errors.py``). Swagger UI's files come from the swagger-ui-py package and are
+served by the app itself, so the page works with no network; the README's OpenAPI
+section lists what the document still lacks.
+"""
+
+import copy
+import re
+from collections import Counter
+from importlib.resources import files
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.field_converter import FieldConverterMixin
+from flask import Flask, Response, send_from_directory
+from marshmallow import fields
+from werkzeug.routing import Rule
+
+from flask_forge.errors import (
+    CONTENT_TOO_LARGE,
+    FIELD_DETAILS,
+    INTERNAL_ERROR,
+    MALFORMED_JSON,
+    METHOD_ORDER,
+    NAME_CONFLICT,
+    PROBLEM_JSON,
+    SERVICE_UNAVAILABLE,
+    UNSUPPORTED_MEDIA_TYPE,
+    USER_NOT_FOUND,
+    VALIDATION_FAILED,
+    Problem,
+)
+from flask_forge.schemas import (
+    Health,
+    UserCreate,
+    UserListQuery,
+    UserPage,
+    UserRead,
+    UserUpdate,
+)
+
+SWAGGER_UI = str(files("swagger_ui") / "static")
+PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Forge users API (Flask) - Swagger UI</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css">
+<link rel="icon" href="/docs/favicon-32x32.png">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui"});</script>
+</body>
+</html>
+"""
+CONVERTED_ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>")
+USER_ID = {"type": "string", "pattern": "^[1-9][0-9]{0,18}$", "maxLength": 19}
+"""R3's id as text: an integer schema would invite clients to send ``01`` or ``+1``."""
+LOCATION = {"pattern": "^/forge/users/[1-9][0-9]{0,18}$"}
+BODY_PROBLEMS = (
+    MALFORMED_JSON,
+    NAME_CONFLICT,
+    CONTENT_TOO_LARGE,
+    UNSUPPORTED_MEDIA_TYPE,
+)
+
+# What each view answers besides its problems, which follow from its inputs.
+OPERATIONS: dict[str, dict[str, Any]] = {
+    "forge.create_user": {
+        "body": UserCreate,
+        "responses": {201: UserRead},
+        "problems": (*BODY_PROBLEMS, INTERNAL_ERROR),
+    },
+    "forge.list_users": {
+        "query": UserListQuery,
+        "responses": {200: UserPage},
+        "problems": (INTERNAL_ERROR,),
+    },
+    "forge.get_user": {
+        "responses": {200: UserRead},
+        "problems": (USER_NOT_FOUND, INTERNAL_ERROR),
+    },
+    "forge.update_user": {
+        "body": UserUpdate,
+        "responses": {200: UserRead},
+        "problems": (*BODY_PROBLEMS, USER_NOT_FOUND, INTERNAL_ERROR),
+    },
+    "forge.delete_user": {
+        "responses": {204: None},
+        "problems": (USER_NOT_FOUND, INTERNAL_ERROR),
+    },
+    "forge.check_health": {
+        "responses": {200: Health},
+        "problems": (INTERNAL_ERROR, SERVICE_UNAVAILABLE),
+    },
+    "forge.options": {"responses": {204: None}, "problems": (INTERNAL_ERROR,)},
+}
+
+
+def problem_schema(problem: Problem) -> dict[str, Any]:
+    """The body of one problem of R5, its members pinned to the contract's texts."""
+    return {
+        "type": "object",
+        "required": ["type", "title", "status", "detail"],
+        "additionalProperties": False,
+        "properties": {
+            "type": {
+                "type": "string",
+                "format": "uri-reference",
+                "const": problem.type,
+            },
+            "title": {"type": "string", "const": problem.title},
+            "status": {"type": "integer", "const": problem.status},
+            "detail": {"type": "string", "const": problem.detail},
+        },
+    }
+
+
+def validation_schema(place: str, codes: list[str], **place_schema: Any) -> Any:
+    """The 422 problem whose ``errors`` name a ``place`` (pointer or parameter)."""
+    schema = problem_schema(VALIDATION_FAILED)
+    error = {
+        "type": "object",
+        "required": ["code", "detail", place],
+        "additionalProperties": False,
+        "properties": {
+            "code": {"type": "string", "enum": codes},
+            "detail": {"type": "string"},
+            place: {"type": "string", **place_schema},
+        },
+    }
+    schema["required"].append("errors")
+    schema["properties"]["errors"] = {"type": "array", "minItems": 1, "items": error}
+    return schema
+
+
+BODY_VALIDATION = validation_schema(
+    "pointer",
+    list(FIELD_DETAILS),
+    pattern="^#(/([A-Za-z0-9._!$&'()*+,;=:@?-]|~[01]|%[0-9A-F]{2})*)?$",
+)
+QUERY_VALIDATION = validation_schema(
+    "parameter", ["type", "out_of_range", "enum"], enum=["limit", "offset", "tier"]
+)
+
+
+def json_content(media_type: str, schema: Any) -> dict[str, Any]:
+    """A request body or response of ``schema`` (a marshmallow schema or a dict)."""
+    return {"content": {media_type: {"schema": schema}}}
+
+
+def responses(documented: dict[str, Any], rule: Rule) -> dict[str, Any]:
+    """The responses of a view: its own, the 422 of its inputs, then its problems."""
+    result: dict[str, Any] = {}
+    for status, schema in documented["responses"].items():
+        result[str(status)] = {"description": "Success"}
+        if schema is not None:
+            result[str(status)].update(json_content("application/json", schema))
+    if "body" in documented:
+        result["422"] = json_content(PROBLEM_JSON, BODY_VALIDATION)
+    if "query" in documented:
+        result["422"] = json_content(PROBLEM_JSON, QUERY_VALIDATION)
+    for problem in documented["problems"]:
+        result[str(problem.status)] = json_content(
+            PROBLEM_JSON, problem_schema(problem)
+        )
+    for response in result.values():
+        response.setdefault("description", "Problem")
+    if "201" in result:
+        result["201"]["headers"] = header("Location", LOCATION)
+    if "OPTIONS" in (rule.methods or ()):
+        allow = ", ".join(m for m in METHOD_ORDER if m in allowed_methods(rule))
+        result["204"]["headers"] = header("Allow", {"const": allow})
+    return result
+
+
+def header(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A response header the contract requires."""
+    return {name: {"required": True, "schema": {"type": "string", **schema}}}
+
+
+def allowed_methods(rule: Rule) -> set[str]:
+    """The methods of every rule of the same path as ``rule``."""
+    assert rule.map is not None
+    return {
+        method
+        for other in rule.map.iter_rules()
+        if other.rule == rule.rule
+        for method in other.methods or ()
+    }
+
+
+def headers_only(operation: dict[str, Any]) -> dict[str, Any]:
+    """The HEAD twin of a GET: the same statuses and headers, no body (R4)."""
+    statuses = operation["responses"]
+    return {
+        **operation,
+        "operationId": f"{operation['operationId']}_head",
+        "responses": {
+            status: {key: value for key, value in response.items() if key != "content"}
+            for status, response in statuses.items()
+        },
+    }
+
+
+def operation_id(rule: Rule, shared: bool) -> str:
+    """The view's name, and its path's if the view serves several (OPTIONS)."""
+    name = str(rule.endpoint).rpartition(".")[2]
+    if not shared:
+        return name
+    return "_".join([name, *CONVERTED_ARGUMENT.sub("id", rule.rule).split("/")[1:]])
+
+
+def date_time_format(
+    converter: FieldConverterMixin, field: fields.Field[Any], **kwargs: Any
+) -> dict[str, Any]:
+    """A DateTime is a date-time, which apispec says only of ISO 8601 formats."""
+    return {"format": "date-time"} if isinstance(field, fields.DateTime) else {}
+
+
+def openapi_document(app: Flask) -> dict[str, Any]:
+    """The OpenAPI document of the app's routes, its shapes drawn from the schemas."""
+    marshmallow = MarshmallowPlugin()
+    spec = APISpec(
+        title="Forge users API (Flask)",
+        version="1.0.0",
+        openapi_version="3.1.0",
+        plugins=[marshmallow],
+    )
+    assert marshmallow.converter is not None  # set by APISpec
+    marshmallow.converter.add_attribute_function(date_time_format)  # type: ignore[no-untyped-call]
+    rules_of = Counter(rule.endpoint for rule in app.url_map.iter_rules())
+    for rule in app.url_map.iter_rules():
+        documented = OPERATIONS.get(rule.endpoint)
+        if documented is None:
+            continue
+        view = app.view_functions[rule.endpoint]
+        parameters: list[dict[str, Any]] = [
+            {"in": "path", "name": name, "required": True, "schema": USER_ID}
+            for name in rule.arguments
+        ]
+        if "query" in documented:
+            parameters.append({"in": "query", "schema": documented["query"]})
+        operation: dict[str, Any] = {
+            "operationId": operation_id(rule, shared=rules_of[rule.endpoint] > 1),
+            "summary": view.__doc__,
+            "parameters": parameters,
+            "responses": responses(documented, rule),
+        }
+        if "body" in documented:
+            body = json_content("application/json", documented["body"])
+            operation["requestBody"] = {"required": True, **body}
+        methods = {method.lower() for method in rule.methods or ()}
+        operations = dict.fromkeys(methods - {"head"}, operation)
+        # Werkzeug answers HEAD on every GET rule, with the GET's headers.
+        if "get" in methods:
+            operations["head"] = headers_only(copy.deepcopy(operation))
+        spec.path(
+            path=CONVERTED_ARGUMENT.sub(r"{\1}", rule.rule), operations=operations
+        )
+    return spec.to_dict()
+
+
+def init_app(app: Flask) -> None:
+    """Serve the document at /openapi.json, Swagger UI at /docs and its files below."""
+    document = openapi_document(app)
+
+    @app.get("/openapi.json")
+    def openapi() -> dict[str, Any]:
+        """The OpenAPI document."""
+        return document
+
+    @app.get("/docs")
+    def docs() -> Response:
+        """Swagger UI on the OpenAPI document."""
+        return Response(PAGE, mimetype="text/html")
+
+    @app.get("/docs/<path:name>")
+    def swagger_ui(name: str) -> Response:
+        """One of Swagger UI's files; any other name is the route 404."""
+        return send_from_directory(SWAGGER_UI, name)

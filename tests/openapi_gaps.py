@@ -1,0 +1,117 @@
+"""What each framework's OpenAPI document cannot say as the contract's one does.
+
+The one table of known differences: ``tests/test_openapi.py`` fails on any difference
+that no entry explains and on any entry that explains none, and checks that the README's
+section "What each framework's OpenAPI says" shows this same table.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Differences of one app's document matching ``where`` (an fnmatch pattern)."""
+
+    app: str
+    where: str
+    reason: str
+
+
+GAPS: tuple[Gap, ...] = (
+    Gap(
+        "fastapi",
+        "* /forge/users/{id} responses 422",
+        "FastAPI adds a 422 to every operation with a path parameter; the id"
+        " convertor (R3) makes it unreachable",
+    ),
+    Gap(
+        "fastapi",
+        "* format",
+        "pydantic has no 64-bit integer type, so writes no `format: int64`",
+    ),
+    Gap(
+        "fastapi",
+        "* responses 20? * maximum",
+        "FastAPI's OpenAPI models type `maximum` as a float: 2^63-1 is written"
+        " 9.223372036854776e+18",
+    ),
+    Gap(
+        "flask",
+        "* requestBody * name m??Length",
+        "apispec turns marshmallow's Length validators into minLength and maxLength,"
+        " though they check the name after stripping (R12)",
+    ),
+    Gap(
+        "django",
+        "HEAD *",
+        "DRF's endpoint enumerator, which drf-spectacular uses, skips HEAD",
+    ),
+    Gap(
+        "django",
+        "OPTIONS *",
+        "DRF's endpoint enumerator, which drf-spectacular uses, skips OPTIONS",
+    ),
+    Gap(
+        "django",
+        "* additionalProperties",
+        "drf-spectacular never writes `additionalProperties: false`: DRF ignores"
+        " unknown members, and serializers.py reports them in code (R14)",
+    ),
+    Gap(
+        "django",
+        "* requestBody * name *",
+        "drf-spectacular writes a CharField's max_length, its RegexValidator and"
+        " minLength 1 for a field refusing blanks, though they check the stripped"
+        " name (R12)",
+    ),
+    Gap(
+        "django",
+        "* responses 20? * name m[ia][nx]Length",
+        "drf-spectacular writes minLength 1 on request bodies only",
+    ),
+    Gap(
+        "django",
+        "* responses 20? * name pattern",
+        "drf-spectacular copies the RegexValidator's pattern with the raw control"
+        " characters Python's regex holds, not as \\u escapes",
+    ),
+    Gap(
+        "django",
+        "* created_at pattern",
+        "drf-spectacular writes a DateTimeField as `format: date-time` only,"
+        " whatever its output format",
+    ),
+    Gap(
+        "django",
+        "* responses 20? * required",
+        "drf-spectacular takes a field's presence in responses from its input rule:"
+        " tier may be absent from a create, so it is not required in a user either",
+    ),
+    Gap(
+        "django",
+        "* total format",
+        "drf-spectacular writes `format: int64` only for an IntegerField whose"
+        " max_value needs it; the total has none",
+    ),
+    Gap(
+        "django",
+        "* items maxItems",
+        "drf-spectacular writes no maxItems, even for a ListSerializer's max_length",
+    ),
+    Gap(
+        "django",
+        "PATCH * requestBody required",
+        "drf-spectacular marks a partial update's body optional",
+    ),
+    Gap(
+        "django",
+        "POST * requestBody * tier default",
+        "drf-spectacular writes no default for a member the model defaults",
+    ),
+    Gap(
+        "django",
+        "* parameters query tier schema minLength",
+        "drf-spectacular writes minLength 1 for a ChoiceField refusing blanks,"
+        " implied by its enum",
+    ),
+)
