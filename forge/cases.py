@@ -88,6 +88,18 @@ def run_case(client: httpx.Client, case: Case) -> Outcome:
     return outcome
 
 
+def delete_every_user(client: httpx.Client) -> None:
+    """Empty a live server's users through the API itself, before a case or a test."""
+    while users := client.get("/forge/users", params={"limit": "100"}).json()["items"]:
+        for user in users:
+            response = client.delete(f"/forge/users/{user['id']}")
+            if response.status_code not in (204, 404):
+                raise RuntimeError(
+                    f"cannot empty the server: DELETE /forge/users/{user['id']}"
+                    f" answered {response.status_code}"
+                )
+
+
 def send(
     client: httpx.Client, spec: Mapping[str, Any], kept: Mapping[str, Any]
 ) -> httpx.Response:

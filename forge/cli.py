@@ -1,19 +1,25 @@
-"""The ``forge`` command.
+"""The ``forge`` command: serve the three apps, and judge any implementation.
 
-``forge serve`` runs the FastAPI implementation under uvicorn on its embedded SQLite
-database; the Flask and Django apps, PostgreSQL and the other subcommands (conformance,
-bench, compare) join it in their own issues.
+Each subcommand is a thin layer over a module that does the work: ``serve.py``
+(with ``servers.py``, the commands it runs) and ``conformance.py``.
 """
 
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
-from rich.table import Table
 
-app = typer.Typer(help="Forge: one API contract, three Python web frameworks.")
-console = Console()
+from forge.servers import SERVERS
+
+app = typer.Typer(
+    help="Forge: one API contract, three Python web frameworks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+# Wide enough for the table of URLs when the output is a pipe or a log file.
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
 @app.callback()
@@ -21,21 +27,175 @@ def main() -> None:
     """Forge: one API contract, three Python web frameworks."""
 
 
+def parse_ports(options: list[str], apps: list[str]) -> dict[str, int]:
+    """``--port APP=PORT`` options over the default ports."""
+    ports = {name: SERVERS[name].default_port for name in apps}
+    for option in options:
+        name, separator, number = option.partition("=")
+        if not separator or name not in SERVERS or not number.isdigit():
+            raise typer.BadParameter(
+                f"{option!r}: want APP=PORT, APP one of {', '.join(SERVERS)}",
+                param_hint="--port",
+            )
+        ports[name] = int(number)
+    chosen = [ports[name] for name in apps]
+    if len(set(chosen)) != len(chosen):
+        raise typer.BadParameter("two apps on the same port", param_hint="--port")
+    return ports
+
+
 @app.command()
 def serve(
+    apps: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Apps to start (default: all): fastapi, flask, django.",
+            show_default=False,
+        ),
+    ] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port of the FastAPI app.")] = 8001,
+    port: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="APP=PORT",
+            help="An app's port (repeatable). Defaults: fastapi=8001, flask=8002,"
+            " django=8003.",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes per server.")
+    ] = 2,
+    database_url: Annotated[
+        str,
+        typer.Option(
+            envvar="DATABASE_URL",
+            help="A PostgreSQL (or SQLite) URL; each app gets its own database there,"
+            " created if missing: NAME_fastapi, NAME_flask, NAME_django. Default: one"
+            " SQLite file per app in the data folder.",
+            show_default=False,
+        ),
+    ] = "",
+    data_dir: Annotated[
+        Path,
+        typer.Option(
+            envvar="FORGE_DATA_DIR", help="Folder of the embedded SQLite files."
+        ),
+    ] = Path("data"),
+    timeout: Annotated[
+        float,
+        typer.Option(min=1, help="Seconds each server has to answer /healthz."),
+    ] = 30,
 ) -> None:
-    """Migrate the FastAPI app's database, then serve it under uvicorn until Ctrl-C."""
-    from fastapi_forge.config import Settings
-    from fastapi_forge.db import migrate
+    """Migrate, then serve the apps under their production servers until Ctrl-C.
 
-    url = Settings().sqlalchemy_url()
-    migrate(url)
-    base = f"http://{host}:{port}"
-    table = Table("app", "API", "docs", "server")
-    table.add_row("fastapi", f"{base}/forge/users", f"{base}/docs", "uvicorn")
-    console.print(table)
-    database = url.render_as_string(hide_password=True)
-    console.print(f"database: {database}", soft_wrap=True)
-    uvicorn.run("fastapi_forge.app:create_app", factory=True, host=host, port=port)
+    FastAPI runs under uvicorn, Flask and Django under gunicorn. Their logs are
+    streamed with each app's name in front.
+    """
+    from forge.serve import Plan, ServeError
+    from forge.serve import serve as run
+
+    names = apps or list(SERVERS)
+    for name in names:
+        if name not in SERVERS:
+            raise typer.BadParameter(
+                f"{name!r} is not one of {', '.join(SERVERS)}", param_hint="APPS"
+            )
+    plan = Plan(
+        apps=list(dict.fromkeys(names)),
+        host=host,
+        ports=parse_ports(port or [], names),
+        workers=workers,
+        database_url=database_url,
+        data_dir=data_dir.absolute(),
+        timeout=timeout,
+    )
+    try:
+        run(plan, console)
+    except ServeError as error:
+        Console(stderr=True, highlight=False).print(
+            f"forge serve: {error}", soft_wrap=True, markup=False
+        )
+        raise typer.Exit(1) from None
+
+
+def parse_urls(options: list[str]) -> dict[str, str]:
+    """``--url NAME=URL`` options as {name: base URL}, in the order given."""
+    urls: dict[str, str] = {}
+    for option in options:
+        name, separator, url = option.partition("=")
+        if not separator or not name or not url.startswith(("http://", "https://")):
+            raise typer.BadParameter(
+                f"{option!r}: want NAME=http://host:port", param_hint="--url"
+            )
+        urls[name] = url.rstrip("/")
+    return urls
+
+
+@app.command()
+def conformance(
+    url: Annotated[
+        list[str],
+        typer.Option(
+            metavar="NAME=URL",
+            help="A running implementation to judge (repeatable), in any language.",
+            show_default=False,
+        ),
+    ],
+    case: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="GLOB",
+            help="Only the cases whose id matches (repeatable), e.g. 'create-*'.",
+            show_default=False,
+        ),
+    ] = None,
+    junit: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE", help="Write a JUnit XML report.", show_default=False
+        ),
+    ] = None,
+    json_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--json", metavar="FILE", help="Write a JSON report.", show_default=False
+        ),
+    ] = None,
+    failures_only: Annotated[
+        bool, typer.Option(help="Show only the cases some implementation failed.")
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option(min=0.1, help="Seconds to wait for each answer.")
+    ] = 10,
+) -> None:
+    """Run the contract's cases against running servers and print the matrix.
+
+    Before each case, every user is deleted through the API: point it only at data
+    you can lose. Exits 1 if any case fails on any implementation.
+    """
+    from rich.progress import Progress
+
+    from forge import conformance as judge
+    from forge.cases import load_cases
+
+    urls = parse_urls(url)
+    cases = judge.select(load_cases(), case or [])
+    if not cases:
+        raise typer.BadParameter("no case matches", param_hint="--case")
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("cases", total=len(cases) * len(urls))
+        report = judge.run(urls, cases, timeout, advance=lambda: progress.advance(task))
+    console.print(judge.matrix(report, failures_only))
+    for name in urls:
+        for outcome in report.failures(name):
+            console.print(judge.describe_failure(name, outcome), markup=False)
+    console.print(judge.summary(report))
+    if junit is not None:
+        judge.write_junit(report, junit)
+        console.print(f"JUnit XML: {junit}")
+    if json_file is not None:
+        judge.write_json(report, json_file)
+        console.print(f"JSON: {json_file}")
+    if not report.passed:
+        raise typer.Exit(1)

@@ -1,20 +1,44 @@
 """The ``client`` fixture: one HTTP client per implementation, on a fresh database.
 
-In-process by default (every implementation in ``inprocess.IMPLEMENTATIONS``, each test
-on a copy of a database migrated once per session). With ``--forge-url NAME=URL``
-(repeatable) the same tests run against live servers instead, of any language: the suite
-then deletes every user through the API before each test, so point it only at a database
-you can lose.
+In-process by default: every implementation in ``inprocess.IMPLEMENTATIONS``, on SQLite
+(each test on a copy of a database migrated once per session) and on PostgreSQL when
+``FORGE_TEST_POSTGRES_URL`` names a server (each implementation in its own database
+there, emptied before each test); without it the PostgreSQL runs are reported skipped.
+
+Against live servers instead, of any language: ``--forge-url NAME=URL`` (repeatable),
+or ``--forge-serve [DATABASE_URL]``, which starts ``forge serve`` on free ports for the
+session. The suite then deletes every user through the API before each test, so point
+it only at a database you can lose.
 """
 
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
+from forge.cases import delete_every_user
+from forge.databases import ensure_database
+from forge.servers import app_database_url
 from tests.inprocess import IMPLEMENTATIONS, ClientFactory
+from tests.live import forge_serve
+
+POSTGRES_URL = os.environ.get("FORGE_TEST_POSTGRES_URL", "")
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(
+            not POSTGRES_URL,
+            reason="FORGE_TEST_POSTGRES_URL is not set: no PostgreSQL to test on",
+        ),
+    ),
+]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -26,6 +50,37 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="test a live server instead of the in-process apps (repeatable); "
         "the suite deletes every user before each test",
     )
+    parser.addoption(
+        "--forge-serve",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="DATABASE_URL",
+        help="start `forge serve` (SQLite, or on DATABASE_URL) for the session and "
+        "test its three live servers",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With ``--forge-serve``, start the servers before collection needs their URLs."""
+    database_url = config.getoption("forge_serve")
+    if database_url is None:
+        return
+    stack = ExitStack()
+    config.stash[SERVING] = stack
+    directory = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+    served = stack.enter_context(forge_serve(directory, database_url=database_url))
+    config.option.forge_url += [f"{name}={url}" for name, url in served.urls.items()]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop the servers ``--forge-serve`` started, whatever happened."""
+    stack = config.stash.get(SERVING, None)
+    if stack is not None:
+        stack.close()
+
+
+SERVING = pytest.StashKey[ExitStack]()
 
 
 def live_urls(config: pytest.Config) -> dict[str, str]:
@@ -42,14 +97,19 @@ def live_urls(config: pytest.Config) -> dict[str, str]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "implementation" in metafunc.fixturenames:
-        names = list(live_urls(metafunc.config)) or list(IMPLEMENTATIONS)
-        metafunc.parametrize("implementation", names, scope="session")
+    if "implementation" not in metafunc.fixturenames:
+        return
+    live = list(live_urls(metafunc.config))
+    metafunc.parametrize(
+        "implementation", live or list(IMPLEMENTATIONS), scope="session"
+    )
+    if "client" in metafunc.fixturenames and not live:
+        metafunc.parametrize("backend", BACKENDS, scope="session")
 
 
 @pytest.fixture(scope="session")
 def template(implementation: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database migrated once per session; each test gets a copy of it."""
+    """A SQLite database migrated once per session; each test gets a copy of it."""
     if implementation not in IMPLEMENTATIONS:
         pytest.skip(f"{implementation} is a live server: no database to prepare")
     path = tmp_path_factory.mktemp(f"{implementation}-template") / "forge.sqlite3"
@@ -59,10 +119,28 @@ def template(implementation: str, tmp_path_factory: pytest.TempPathFactory) -> P
 
 @pytest.fixture
 def database_url(template: Path, tmp_path: Path) -> str:
-    """A fresh, migrated database for one test."""
+    """A fresh, migrated SQLite database for one test."""
     path = tmp_path / "forge.sqlite3"
     shutil.copyfile(template, path)
     return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def postgres_database(implementation: str) -> str:
+    """The implementation's own database on the PostgreSQL server, migrated afresh."""
+    url = app_database_url(POSTGRES_URL, f"{implementation}_tests")
+    drop_database(url)
+    ensure_database(url)
+    IMPLEMENTATIONS[implementation].migrate(url)
+    return url
+
+
+@pytest.fixture
+def postgres_url(postgres_database: str) -> str:
+    """The implementation's PostgreSQL database with no users, ids starting at 1."""
+    with connect(postgres_database) as connection:
+        connection.execute("TRUNCATE users RESTART IDENTITY")
+    return postgres_database
 
 
 @pytest.fixture
@@ -75,26 +153,39 @@ def client_factory(
     return IMPLEMENTATIONS[implementation].client
 
 
+@pytest.fixture(scope="session")
+def backend() -> str:
+    """The database of in-process runs; ``pytest_generate_tests`` parametrizes it."""
+    return "sqlite"
+
+
 @pytest.fixture
 def client(
-    implementation: str, request: pytest.FixtureRequest
+    implementation: str, backend: str, request: pytest.FixtureRequest
 ) -> Iterator[httpx.Client]:
     """An HTTP client of the implementation under test, with no users yet."""
     url = live_urls(request.config).get(implementation)
     if url is not None:
         with httpx.Client(base_url=url, timeout=10) as live:
-            delete_every_user(live)
+            delete_every_user(live)  # its failure is the test's error
             yield live
         return
-    database = request.getfixturevalue("database_url")
+    database = request.getfixturevalue(
+        "postgres_url" if backend == "postgresql" else "database_url"
+    )
     with IMPLEMENTATIONS[implementation].client(database) as in_process:
         yield in_process
 
 
-def delete_every_user(client: httpx.Client) -> None:
-    """Empty a live server's users through the API itself."""
-    while users := client.get("/forge/users", params={"limit": "100"}).json()["items"]:
-        for user in users:
-            response = client.delete(f"/forge/users/{user['id']}")
-            if response.status_code not in (204, 404):
-                pytest.fail(f"could not empty the live server: {response.status_code}")
+def connect(database_url: str) -> psycopg.Connection[tuple[object, ...]]:
+    """A psycopg connection to a ``postgresql://`` URL, committing each statement."""
+    plain = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    return psycopg.connect(plain, autocommit=True)
+
+
+def drop_database(database_url: str) -> None:
+    """Drop the database ``database_url`` names, if it exists, from ``postgres``."""
+    name = database_url.rsplit("/", 1)[1].split("?")[0]
+    server = database_url.rsplit("/", 1)[0] + "/postgres"
+    with connect(server) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

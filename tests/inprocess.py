@@ -9,7 +9,7 @@ import io
 import os
 import sys
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol
@@ -194,18 +194,28 @@ def migrate_flask(database_url: str) -> None:
 
     from flask_forge.app import create_app
 
+    from flask_forge.db import db
+
     with create_app({"DATABASE_URL": database_url}).app_context():
         upgrade()
+        db.engine.dispose()
 
 
 @contextmanager
 def flask_client(database_url: str) -> Iterator[httpx.Client]:
     from flask_forge.app import create_app
 
+    from flask_forge.db import db
+
     app = create_app({"DATABASE_URL": database_url})
     transport = ServerLikeTransport(ServerLikeWSGITransport(app))
-    with httpx.Client(transport=transport, base_url=BASE_URL) as client:
-        yield client
+    try:
+        with httpx.Client(transport=transport, base_url=BASE_URL) as client:
+            yield client
+    finally:
+        # A server's pool lives as long as the process; a test's must not outlive it.
+        with app.app_context():
+            db.engine.dispose()
 
 
 @contextmanager
@@ -233,15 +243,28 @@ def django_database(database_url: str) -> Iterator[None]:
 
     default = connections.settings["default"]  # settings.DATABASES, completed
     saved = dict(default)
-    connections.close_all()
+    forget_connection()
     default.update(database(database_url))
     try:
         yield
     finally:
         # Requests close their own connections, in whatever thread they ran.
-        connections.close_all()
+        forget_connection()
         default.clear()
         default.update(saved)
+
+
+def forget_connection() -> None:
+    """Close this thread's connection and drop its wrapper, whose class is its engine's.
+
+    Django builds a connection's wrapper once, from ``ENGINE``; a test that moves from
+    SQLite to PostgreSQL needs a new one, built from the settings on next use.
+    """
+    from django.db import connections
+
+    connections.close_all()
+    with suppress(AttributeError):  # none was made in this thread
+        del connections["default"]
 
 
 def migrate_django(database_url: str) -> None:

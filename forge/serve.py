@@ -1,0 +1,333 @@
+"""``forge serve``: migrate, start and watch the three apps' production servers.
+
+Each server runs in its own process group, so that stopping one stops its workers too.
+Every failure (a port in use, a missing package, a migration that fails, a server that
+dies or never answers ``/healthz``) stops everything already started and ends in one
+line that names the app and the cause: :class:`ServeError`.
+"""
+
+import contextlib
+import importlib.util
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import IO
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy.engine import make_url
+
+from forge.databases import ensure_database
+from forge.servers import SERVERS, Server, app_database_url, environment
+
+STOP_SECONDS = 10
+"""How long a server may take to finish its requests after SIGTERM before SIGKILL."""
+
+COLOURS = {"fastapi": "green", "flask": "cyan", "django": "magenta"}
+
+
+class ServeError(Exception):
+    """Why ``forge serve`` stopped: one line, naming the app."""
+
+
+class Stop(Exception):  # noqa: N818 (a request, not an error)
+    """Ctrl-C or SIGTERM: stop every server and exit cleanly."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to serve, and where: everything ``forge serve``'s options decide."""
+
+    apps: Sequence[str]
+    host: str
+    ports: Mapping[str, int]
+    workers: int
+    database_url: str
+    data_dir: Path
+    timeout: float
+
+
+@dataclass
+class Running:
+    """One started server."""
+
+    server: Server
+    port: int
+    process: subprocess.Popen[bytes]
+    log: threading.Thread
+    last_lines: list[str] = field(default_factory=list)
+
+
+class Supervisor:
+    """Starts the servers of a plan, streams their logs, and stops them all."""
+
+    def __init__(self, plan: Plan, console: Console) -> None:
+        self.plan = plan
+        self.console = console
+        self.running: list[Running] = []
+        self.print_lock = threading.Lock()
+
+    # Start-up, in the order of the checklist in the module docstring.
+
+    def check(self) -> None:
+        """Refuse at once what would fail later: missing packages, ports in use."""
+        for name in self.plan.apps:
+            server = SERVERS[name]
+            for module in (server.package, server.server):
+                if importlib.util.find_spec(module) is None:
+                    raise ServeError(
+                        f"{name}: the package {module!r} is not installed"
+                        ' (pip install -e ".[dev]")'
+                    )
+            port = self.plan.ports[name]
+            if port_in_use(self.plan.host, port):
+                raise ServeError(
+                    f"{name}: port {port} on {self.plan.host} is already in use"
+                    f" (choose another with --port {name}=PORT)"
+                )
+
+    def migrate(self, name: str) -> None:
+        """Create the app's database if it is missing, then run its migrations."""
+        server = SERVERS[name]
+        if self.plan.database_url:
+            url = app_database_url(self.plan.database_url, name)
+            try:
+                if ensure_database(url):
+                    shown = make_url(url).render_as_string(hide_password=True)
+                    self.say(name, f"created the database {shown}")
+            except Exception as error:  # psycopg's errors say what went wrong
+                message = f"{name}: cannot create its database: {error}"
+                raise ServeError(message) from None
+        result = subprocess.run(
+            server.migrate_command(),
+            env=self.environment(name),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        for line in (result.stdout + result.stderr).splitlines():
+            self.say(name, line)
+        if result.returncode != 0:
+            raise ServeError(
+                f"{name}: migrations failed: {last_line(result.stderr + result.stdout)}"
+            )
+
+    def start(self, name: str) -> None:
+        """Start the app's server in its own process group, streaming its log."""
+        server = SERVERS[name]
+        port = self.plan.ports[name]
+        process = subprocess.Popen(
+            server.serve_command(self.plan.host, port, self.plan.workers),
+            env=self.environment(name),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches forge, which stops the group
+        )
+        running = Running(server, port, process, threading.Thread())
+        assert process.stdout is not None
+        running.log = threading.Thread(
+            target=self.stream, args=(running, process.stdout), daemon=True
+        )
+        running.log.start()
+        self.running.append(running)
+
+    def wait_until_healthy(self) -> None:
+        """Poll every server's ``/healthz`` until each answers 200, or fail."""
+        deadline = time.monotonic() + self.plan.timeout
+        waiting = list(self.running)
+        with httpx.Client(timeout=1) as client:
+            while waiting:
+                for running in list(waiting):
+                    self.check_alive(running)
+                    with contextlib.suppress(httpx.TransportError):
+                        health = client.get(f"{self.url(running)}/healthz")
+                        if health.status_code == 200:
+                            waiting.remove(running)
+                if waiting and time.monotonic() > deadline:
+                    name = waiting[0].server.name
+                    raise ServeError(
+                        f"{name}: /healthz did not answer 200 within"
+                        f" {self.plan.timeout:g} s"
+                        + (f"; its last log line: {waiting[0].last_lines[-1]}"
+                           if waiting[0].last_lines else "")
+                    )  # fmt: skip
+                time.sleep(0.1)
+
+    def watch(self) -> None:
+        """Block until a server dies (an error) or a stop is requested (Stop)."""
+        while True:
+            for running in self.running:
+                self.check_alive(running)
+            time.sleep(0.2)
+
+    def check_alive(self, running: Running) -> None:
+        """Raise if a server has exited: servers run until they are told to stop."""
+        code = running.process.poll()
+        if code is not None:
+            running.log.join(timeout=1)  # its last lines say why
+            why = f": {running.last_lines[-1]}" if running.last_lines else ""
+            raise ServeError(
+                f"{running.server.name}: {running.server.server} exited with"
+                f" code {code}{why}"
+            )
+
+    def stop(self) -> None:
+        """SIGTERM every server's process group, then SIGKILL what outlives the wait."""
+        for running in self.running:
+            signal_group(running.process, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_SECONDS
+        for running in self.running:
+            try:
+                running.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                signal_group(running.process, signal.SIGKILL)
+                running.process.wait()
+            # Workers the master left behind are in its group too.
+            signal_group(running.process, signal.SIGKILL)
+            running.log.join(timeout=1)
+        self.running.clear()
+
+    # Helpers.
+
+    def environment(self, name: str) -> dict[str, str]:
+        return environment(
+            name, self.plan.database_url, self.plan.data_dir, self.plan.host, os.environ
+        )
+
+    def url(self, running: Running) -> str:
+        host = self.plan.host
+        if host in ("0.0.0.0", "::", ""):
+            host = "127.0.0.1"  # listening everywhere: reachable on loopback
+        elif ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{running.port}"
+
+    def stream(self, running: Running, output: IO[bytes]) -> None:
+        """Print a server's output line by line, prefixed with its app's name."""
+        for raw in output:
+            line = raw.decode(errors="replace").rstrip()
+            running.last_lines = [*running.last_lines[-4:], line]
+            self.say(running.server.name, line)
+        output.close()
+
+    def say(self, name: str, line: str) -> None:
+        prefix = Text(f"{name:>7} | ", style=COLOURS.get(name, "bold"))
+        with self.print_lock:
+            self.console.print(prefix + Text(line), soft_wrap=True, highlight=False)
+
+    def table(self) -> Table:
+        """The apps as they are served: where, by what, with which pid."""
+        table = Table("app", "API", "docs", "server", "workers", "pid")
+        for running in self.running:
+            base = self.url(running)
+            table.add_row(
+                running.server.name,
+                f"{base}/forge/users",
+                f"{base}/docs",
+                running.server.server,
+                str(self.plan.workers),
+                str(running.process.pid),
+            )
+        return table
+
+
+def serve(plan: Plan, console: Console) -> None:
+    """Migrate, start, wait for health, then serve until stopped; always stop all.
+
+    Raises :class:`ServeError` on any failure; returns after Ctrl-C or SIGTERM.
+    """
+    supervisor = Supervisor(plan, console)
+    with stop_on_signals():
+        try:
+            supervisor.check()
+            for name in plan.apps:
+                supervisor.migrate(name)
+            for name in plan.apps:
+                supervisor.start(name)
+            supervisor.wait_until_healthy()
+            console.print(supervisor.table())
+            database = plan.database_url or f"SQLite files in {plan.data_dir}"
+            console.print(
+                f"database: {database_text(database)}; Ctrl-C stops every server",
+                soft_wrap=True,
+                highlight=False,
+            )
+            supervisor.watch()
+        except Stop:
+            console.print("stopping every server ...")
+        finally:
+            # A second Ctrl-C must not cut the stop short and leave servers behind.
+            with ignoring_signals():
+                supervisor.stop()
+
+
+def database_text(database_url: str) -> str:
+    if "://" not in database_url:
+        return database_url
+    return make_url(database_url).render_as_string(hide_password=True)
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into :class:`Stop` while the servers run."""
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        raise Stop(signal.Signals(signum).name)
+
+    previous = {
+        signum: signal.signal(signum, request_stop)
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextlib.contextmanager
+def ignoring_signals() -> Iterator[None]:
+    """Ignore SIGINT and SIGTERM for a while (the stop is bounded by STOP_SECONDS)."""
+    previous = {
+        signum: signal.signal(signum, signal.SIG_IGN)
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    """Send ``signum`` to the process group ``process`` leads, if it still exists."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether binding ``host:port`` fails now (the servers would fail the same way)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As the servers do: a port in TIME_WAIT is free, a listening one is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def last_line(output: str) -> str:
+    lines = [line for line in output.splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "no output"

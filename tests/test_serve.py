@@ -1,0 +1,148 @@
+"""``forge serve``, run as a user runs it: real servers on real sockets, then stopped.
+
+Every test proves that nothing it started survives: ``processes_using`` finds any
+server or worker still running with the test's data folder.
+"""
+
+import os
+import signal
+import socket
+from pathlib import Path
+
+import httpx
+import pytest
+from rich.console import Console
+
+from forge.serve import Plan, ServeError, serve
+from forge.servers import SERVERS, app_database_url
+from tests.conftest import POSTGRES_URL, connect, drop_database
+from tests.contract import JSON
+from tests.live import forge_serve, free_port, processes_using, stop
+
+pytestmark = pytest.mark.skipif(
+    not Path("/proc/self/environ").exists(),
+    reason="finding leftover servers reads /proc (Linux)",
+)
+
+
+def test_serve_runs_the_three_apps_until_sigterm(tmp_path: Path) -> None:
+    """Each app answers under its own server on SQLite; SIGTERM stops them all."""
+    with forge_serve(tmp_path) as served:
+        for name, url in served.urls.items():
+            created = httpx.post(
+                f"{url}/forge/users", json={"name": name}, headers=JSON
+            )
+            head = httpx.head(f"{url}/forge/users")
+
+            assert created.status_code == 201, name
+            assert created.json()["name"] == name
+            assert head.status_code == 200
+            assert head.content == b""
+        stop(served.process, signal.SIGTERM)
+
+        assert served.process.returncode == 0
+    output = served.output()
+    for name, server in SERVERS.items():
+        assert (served.data_dir / f"{name}.sqlite3").is_file()
+        # The table: one row per app, naming its URL, server and pid.
+        row = next(
+            line for line in output.splitlines() if line.startswith(f"│ {name} ")
+        )
+        assert served.urls[name] + "/forge/users" in row
+        assert served.urls[name] + "/docs" in row
+        assert server.server in row
+        # Log lines are streamed with the app's name in front.
+        assert f"{name:>7} | " in output
+    assert processes_using(served.data_dir) == []
+
+
+def test_ctrl_c_stops_every_server(tmp_path: Path) -> None:
+    """SIGINT, as Ctrl-C sends it, stops the servers and their workers cleanly."""
+    with forge_serve(tmp_path, ["fastapi", "django"], "--workers=2") as served:
+        stop(served.process, signal.SIGINT)
+
+        assert served.process.returncode == 0
+    assert "stopping every server" in served.output()
+    assert processes_using(served.data_dir) == []
+
+
+def test_port_in_use_stops_before_starting(tmp_path: Path) -> None:
+    """A port already taken is one line naming the app and the port, and exit 1."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with forge_serve(
+            tmp_path, ["fastapi", "flask"], f"--port=flask={port}", wait=False
+        ) as served:
+            served.process.wait(timeout=30)
+
+    assert served.process.returncode == 1
+    last = served.output().strip().splitlines()[-1]
+    assert last == (
+        f"forge serve: flask: port {port} on 127.0.0.1 is already in use"
+        " (choose another with --port flask=PORT)"
+    )
+    assert processes_using(served.data_dir) == []
+
+
+def test_app_never_healthy_stops_the_others(tmp_path: Path) -> None:
+    """One app failing its health check stops the apps already running, exit 1."""
+    # Django refuses every request whose Host is not allowed: /healthz never says 200.
+    hosts = {"DJANGO_ALLOWED_HOSTS": "elsewhere.example"}
+    with forge_serve(
+        tmp_path, SERVERS, "--timeout=5", environment=hosts, wait=False
+    ) as served:
+        served.process.wait(timeout=60)
+
+    assert served.process.returncode == 1
+    last = served.output().strip().splitlines()[-1]
+    assert last.startswith(
+        "forge serve: django: /healthz did not answer 200 within 5 s"
+    )
+    # FastAPI and Flask had started: they were stopped too.
+    assert "Listening at" in served.output() or "Uvicorn running" in served.output()
+    assert processes_using(served.data_dir) == []
+
+
+def test_missing_package_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that is not installed stops everything before anything starts."""
+    real = __import__("importlib.util").util.find_spec
+    monkeypatch.setattr(
+        "importlib.util.find_spec",
+        lambda name, *args: None if name == "gunicorn" else real(name, *args),
+    )
+    plan = Plan(["fastapi", "flask"], "127.0.0.1", {"fastapi": free_port(),
+                "flask": free_port()}, 1, "", tmp_path, 5)  # fmt: skip
+
+    with open(os.devnull, "w") as nowhere, pytest.raises(ServeError) as raised:
+        serve(plan, Console(file=nowhere))
+
+    assert str(raised.value) == (
+        "flask: the package 'gunicorn' is not installed (pip install -e \".[dev]\")"
+    )
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="FORGE_TEST_POSTGRES_URL is not set")
+def test_serve_on_postgresql_creates_a_database_per_app(tmp_path: Path) -> None:
+    """With --database-url, each app gets its own database there, created if missing."""
+    base = app_database_url(POSTGRES_URL, "serve")  # test_serve, say
+    for name in SERVERS:
+        drop_database(app_database_url(base, name))
+
+    with forge_serve(tmp_path, database_url=base) as served:
+        for name, url in served.urls.items():
+            created = httpx.post(
+                f"{url}/forge/users", json={"name": name}, headers=JSON
+            )
+            assert created.status_code == 201, name
+
+    for name in SERVERS:
+        with connect(app_database_url(base, name)) as database:
+            rows = database.execute("SELECT name FROM users").fetchall()
+        assert rows == [(name,)]
+        assert f"created the database {app_database_url(base, name)}" in served.output()
+        drop_database(app_database_url(base, name))
+    assert processes_using(served.data_dir) == []
