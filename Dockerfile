@@ -1,0 +1,22 @@
+# One image for the three apps; docker-compose.yml runs `forge serve APP` in each
+# container, the same command that serves them on a laptop (forge/servers.py).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY contract ./contract
+COPY forge ./forge
+COPY apps ./apps
+# Editable, as in the README: forge conformance reads contract/ beside the package.
+RUN python -m pip install -e . \
+    && useradd --create-home forge \
+    && mkdir data && chown forge data
+USER forge
+
+EXPOSE 8001 8002 8003
+CMD ["forge", "serve", "--host", "0.0.0.0"]
