@@ -1,14 +1,20 @@
 """The ``forge`` command line: what it offers and how it refuses bad options."""
 
+import shlex
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+import yaml
+
+from tests.live import free_port
 
 
-def forge(*arguments: str) -> subprocess.CompletedProcess[str]:
+def forge(*arguments: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "forge", *arguments],
+        cwd=cwd,
         capture_output=True,
         text=True,
         check=False,
@@ -49,3 +55,27 @@ def test_serve_refuses_bad_options(arguments: list[str], message: str) -> None:
 
     assert result.returncode == 2
     assert message in " ".join(result.stderr.split())
+
+
+def test_readme_workflow_runs_forge_conformance_with_real_options(
+    tmp_path: Path,
+) -> None:
+    """The README's CI workflow is valid YAML and its `forge conformance` line runs."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    workflow = yaml.safe_load(readme.split("```yaml\n", 1)[1].split("```", 1)[0])
+    steps = workflow["jobs"]["conformance"]["steps"]
+    judge = next(
+        step["run"] for step in steps if "forge conformance" in step.get("run", "")
+    )
+    down = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    arguments = [
+        argument.replace("http://127.0.0.1:9000", down)
+        for argument in shlex.split(judge)[2:]  # after "forge conformance"
+    ]
+
+    result = forge("conformance", *arguments, "--case=read-*", cwd=tmp_path)
+
+    # Every case fails (exit 1), which is not a usage error (exit 2); reports written.
+    assert result.returncode == 1, result.stderr
+    assert (tmp_path / "reports" / "conformance.xml").is_file()
+    assert (tmp_path / "reports" / "conformance.json").is_file()
