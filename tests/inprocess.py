@@ -193,7 +193,6 @@ def migrate_flask(database_url: str) -> None:
     from flask_migrate import upgrade
 
     from flask_forge.app import create_app
-
     from flask_forge.db import db
 
     with create_app({"DATABASE_URL": database_url}).app_context():
@@ -204,7 +203,6 @@ def migrate_flask(database_url: str) -> None:
 @contextmanager
 def flask_client(database_url: str) -> Iterator[httpx.Client]:
     from flask_forge.app import create_app
-
     from flask_forge.db import db
 
     app = create_app({"DATABASE_URL": database_url})

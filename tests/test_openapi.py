@@ -28,8 +28,7 @@ from openapi_spec_validator import (
 )
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from forge.cases import CONTRACT, Case, load_cases, run_case
-from forge.cases import delete_every_user
+from forge.cases import CONTRACT, Case, delete_every_user, load_cases, run_case
 from tests.openapi_gaps import GAPS, Gap
 
 JsonObject = dict[str, Any]
