@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
-from rest_framework.renderers import BaseRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 
 from django_forge.errors import ContentTooLarge
@@ -177,6 +177,28 @@ class JSONOnlyNegotiation(BaseContentNegotiation):
     ) -> tuple[BaseRenderer, str]:
         renderer = next(iter(renderers))
         return renderer, renderer.media_type
+
+
+class UnescapedJSONRenderer(JSONRenderer):
+    """DRF's JSON output with every character written as itself (R5)."""
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        # DRF's own render escapes U+2028 and U+2029 for JavaScript's sake, even with
+        # UNICODE_JSON on; R5 wants them raw, like every other character.
+        if data is None:
+            return b""
+        return json.dumps(
+            data,
+            cls=self.encoder_class,
+            ensure_ascii=False,
+            allow_nan=False,
+            separators=(",", ":"),
+        ).encode()
 
 
 class StrictJSONRequest(Request):

@@ -96,7 +96,7 @@ REST_FRAMEWORK = {
     # R7-R9: one parser, which owns the contract's media types, size and I-JSON.
     "DEFAULT_PARSER_CLASSES": ["django_forge.parsing.StrictJSONParser"],
     # R5: JSON only, whatever Accept says: no browsable API, no 406, no ?format=.
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["django_forge.parsing.UnescapedJSONRenderer"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "django_forge.parsing.JSONOnlyNegotiation",
     "URL_FORMAT_OVERRIDE": None,
     "EXCEPTION_HANDLER": "django_forge.errors.exception_handler",

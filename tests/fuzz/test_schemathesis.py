@@ -1,0 +1,199 @@
+"""Schema-driven fuzzing: Schemathesis against ``contract/openapi.json``, app by app.
+
+Schemathesis generates requests from the contract's OpenAPI document, valid and
+invalid, and sends them to each app in-process (ASGI for FastAPI, WSGI for Flask and
+Django) with its checks: no server errors, documented status codes, content types and
+headers, response schemas, rejection of invalid data; its stateful phase follows the
+links it infers (create, then get, patch and delete). Like ``tests/inprocess.py``,
+this module names the frameworks: Schemathesis calls each app directly.
+"""
+
+import json
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import CheckFunction
+from schemathesis.core.result import Ok
+from schemathesis.core.transport import Response
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.schemas import OpenApiSchema
+
+from forge.cases import CONTRACT
+from tests.fuzz.judge import Request, judge, route_of
+from tests.fuzz.model import name_error
+from tests.fuzz.trio import figures
+from tests.inprocess import django_database
+
+AnyCase = schemathesis.Case[Any]
+# The app under test's name and database, by the id of the app Schemathesis holds.
+SERVED: dict[int, tuple[str, Path]] = {}
+CONTRACT_DOCUMENT: dict[str, Any] = json.loads(
+    (CONTRACT / "openapi.json").read_text(encoding="utf-8")
+)
+
+
+@contextmanager
+def served_app(name: str, database_url: str) -> Iterator[object]:
+    """The app itself, ASGI or WSGI, on ``database_url``."""
+    if name == "fastapi":
+        from fastapi_forge.app import create_app
+        from fastapi_forge.config import Settings
+
+        yield create_app(Settings(database_url=database_url))
+    elif name == "flask":
+        from flask_forge.app import create_app as create_flask_app
+        from flask_forge.db import db
+
+        app = create_flask_app({"DATABASE_URL": database_url})
+        yield app
+        with app.app_context():
+            db.engine.dispose()  # its pool must not outlive the test's database
+    else:
+        from django.core.wsgi import get_wsgi_application
+
+        with django_database(database_url):
+            yield get_wsgi_application()
+
+
+@pytest.fixture(params=["fastapi", "flask", "django"])
+def contract_schema(
+    request: pytest.FixtureRequest, fuzz_templates: dict[str, Path], tmp_path: Path
+) -> Iterator[OpenApiSchema]:
+    """The contract's OpenAPI document, bound to one app on a fresh database."""
+    name: str = request.param
+    path = tmp_path / "forge.sqlite3"
+    shutil.copyfile(fuzz_templates[name], path)
+    with served_app(name, f"sqlite:///{path}") as app:
+        SERVED[id(app)] = (name, path)
+        document = json.loads(json.dumps(CONTRACT_DOCUMENT))  # Schemathesis edits it
+        schema = schemathesis.openapi.from_dict(document)
+        schema.app = app
+        yield schema
+
+
+def examples_per_operation() -> int:
+    """A tenth of the profile's examples for each operation and mode."""
+    return max(10, settings().max_examples // 10)
+
+
+@pytest.mark.parametrize("mode", list(GenerationMode), ids=str)
+def test_operations_pass_schemathesis_checks(
+    contract_schema: OpenApiSchema, mode: GenerationMode
+) -> None:
+    """Valid and invalid requests of every operation pass every check."""
+    for result in contract_schema.get_all_operations():
+        assert isinstance(result, Ok), result  # the contract's document is valid
+        operation = result.ok()
+        if mode == GenerationMode.NEGATIVE and not (
+            operation.body or operation.query or operation.path_parameters
+        ):
+            continue  # nothing in the request that could be invalid
+
+        @settings(max_examples=examples_per_operation())
+        @given(case=operation.as_strategy(generation_mode=mode))
+        def check(case: AnyCase) -> None:
+            call_and_validate(case)
+
+        check()
+
+
+def test_stateful_links_pass_schemathesis_checks(
+    contract_schema: OpenApiSchema,
+) -> None:
+    """Create, then get, patch and delete along the inferred links, checked."""
+
+    class Workflow(contract_schema.as_state_machine()):  # type: ignore[misc]
+        def setup(self) -> None:
+            # Every sequence starts on an empty database, so its ids are the same
+            # each time Hypothesis replays it.
+            empty(SERVED[id(contract_schema.app)][1])
+
+        def validate_response(
+            self, response: Response, case: AnyCase, **kwargs: Any
+        ) -> None:
+            tally(case, response)
+            validate(case, response, **kwargs)
+
+    Workflow.run(settings=settings(max_examples=examples_per_operation()))
+
+
+def empty(database: Path) -> None:
+    """No users, and ids from 1 again."""
+    with closing(sqlite3.connect(database, isolation_level=None)) as connection:
+        connection.executescript(
+            "DELETE FROM users; DELETE FROM sqlite_sequence WHERE name = 'users';"
+        )
+
+
+def call_and_validate(case: AnyCase) -> None:
+    """``case.call_and_validate()``, counted, and with the contract's exceptions."""
+    response = case.call()
+    tally(case, response)
+    validate(case, response)
+
+
+def tally(case: AnyCase, response: Response) -> None:
+    """Count the request in the figures of the app under test."""
+    counted = figures(SERVED[id(case.operation.schema.app)][0], "schemathesis")
+    counted.requests += 1
+    counted.server_errors += response.status_code >= 500
+
+
+def validate(case: AnyCase, response: Response, **kwargs: Any) -> None:
+    """Schemathesis's checks, or the contract's own where the contract says so."""
+    if not is_api_path(case):
+        # R2, R3: an {id} outside its pattern (or above 2^63-1) makes a URL that is
+        # no path of the API, answered with the route 404 that no operation lists
+        # (openapi.json, components/responses/RouteNotFound). Schemathesis would judge
+        # it by the operation's responses; the contract judges it as the route 404.
+        found = judge(Request(case.method, case.formatted_path), as_httpx(response))
+        assert found == [], found
+        return
+    case.validate_response(
+        response, excluded_checks=contract_wins(case, response), **kwargs
+    )
+
+
+def is_api_path(case: AnyCase) -> bool:
+    """Whether the case's URL is a path of the API (R2, R3)."""
+    path = unquote_to_bytes(case.formatted_path).decode("utf-8", errors="replace")
+    return route_of(path) is not None
+
+
+def as_httpx(response: Response) -> httpx.Response:
+    """Schemathesis's response as the judge reads it."""
+    headers = [
+        (name, value) for name, values in response.headers.items() for value in values
+    ]
+    # A server sends no body with an answer to HEAD (R4), as tests/inprocess.py's
+    # transports do; Schemathesis's WSGI client passes on what the app wrote.
+    content = b"" if response.request.method == "HEAD" else response.content
+    return httpx.Response(response.status_code, headers=headers, content=content)
+
+
+def contract_wins(case: AnyCase, response: Response) -> list[CheckFunction]:
+    """The checks that do not apply to this one response because the contract says so.
+
+    ``openapi.json`` types ``name`` as any string, because R12 checks it after
+    stripping, which JSON Schema cannot say: a schema-valid name that is blank, longer
+    than 64 characters or holds a control character once stripped is a 422 at
+    ``#/name`` (R12). Only that 422, for that name, is exempt from
+    ``positive_data_acceptance``; every other check still runs.
+    """
+    body = case.body if isinstance(case.body, dict) else {}
+    if response.status_code == 422 and "name" in body:
+        errors = json.loads(response.content).get("errors", [])
+        expected = [("#/name", name_error(body["name"]))]
+        if [(e.get("pointer"), e.get("code")) for e in errors] == expected:
+            return [positive_data_acceptance]
+    return []
