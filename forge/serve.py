@@ -247,6 +247,7 @@ def serve(plan: Plan, console: Console) -> None:
     Raises :class:`ServeError` on any failure; returns after Ctrl-C or SIGTERM.
     """
     supervisor = Supervisor(plan, console)
+    started = time.monotonic()
     with stop_on_signals():
         try:
             supervisor.check()
@@ -258,7 +259,8 @@ def serve(plan: Plan, console: Console) -> None:
             console.print(supervisor.table())
             database = plan.database_url or f"SQLite files in {plan.data_dir}"
             console.print(
-                f"database: {database_text(database)}; Ctrl-C stops every server",
+                f"healthy {time.monotonic() - started:.1f} s after start;"
+                f" database: {database_text(database)}; Ctrl-C stops every server",
                 soft_wrap=True,
                 highlight=False,
             )

@@ -5,6 +5,7 @@ server or worker still running with the test's data folder.
 """
 
 import os
+import re
 import signal
 import socket
 from pathlib import Path
@@ -53,6 +54,7 @@ def test_serve_runs_the_three_apps_until_sigterm(tmp_path: Path) -> None:
         assert server.server in row
         # Log lines are streamed with the app's name in front.
         assert f"{name:>7} | " in output
+    assert re.search(r"^healthy \d+\.\d s after start; database: SQLite", output, re.M)
     assert processes_using(served.data_dir) == []
 
 
