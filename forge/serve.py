@@ -14,7 +14,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -31,6 +31,8 @@ from forge.servers import SERVERS, Server, app_database_url, environment
 
 STOP_SECONDS = 10
 """How long a server may take to finish its requests after SIGTERM before SIGKILL."""
+
+SignalHandler = Callable[[int, FrameType | None], None]
 
 COLOURS = {"fastapi": "green", "flask": "cyan", "django": "magenta"}
 
@@ -248,7 +250,7 @@ def serve(plan: Plan, console: Console) -> None:
     """
     supervisor = Supervisor(plan, console)
     started = time.monotonic()
-    with stop_on_signals():
+    with handling_signals(request_stop):
         try:
             supervisor.check()
             for name in plan.apps:
@@ -269,7 +271,7 @@ def serve(plan: Plan, console: Console) -> None:
             console.print("stopping every server ...")
         finally:
             # A second Ctrl-C must not cut the stop short and leave servers behind.
-            with ignoring_signals():
+            with handling_signals(signal.SIG_IGN):
                 supervisor.stop()
 
 
@@ -279,36 +281,23 @@ def database_text(database_url: str) -> str:
     return make_url(database_url).render_as_string(hide_password=True)
 
 
+def request_stop(signum: int, frame: FrameType | None) -> None:
+    """The handler of SIGINT and SIGTERM while the servers run."""
+    raise Stop(signal.Signals(signum).name)
+
+
 @contextlib.contextmanager
-def stop_on_signals() -> Iterator[None]:
-    """Turn SIGINT and SIGTERM into :class:`Stop` while the servers run."""
-
-    def request_stop(signum: int, frame: FrameType | None) -> None:
-        raise Stop(signal.Signals(signum).name)
-
+def handling_signals(handler: signal.Handlers | SignalHandler) -> Iterator[None]:
+    """Handle SIGINT and SIGTERM with ``handler`` for a while."""
     previous = {
-        signum: signal.signal(signum, request_stop)
+        signum: signal.signal(signum, handler)
         for signum in (signal.SIGINT, signal.SIGTERM)
     }
     try:
         yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
-
-@contextlib.contextmanager
-def ignoring_signals() -> Iterator[None]:
-    """Ignore SIGINT and SIGTERM for a while (the stop is bounded by STOP_SECONDS)."""
-    previous = {
-        signum: signal.signal(signum, signal.SIG_IGN)
-        for signum in (signal.SIGINT, signal.SIGTERM)
-    }
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 def signal_group(process: subprocess.Popen[bytes], signum: int) -> None:

@@ -10,19 +10,17 @@ exact problem of each 4xx (R5, ``problems.json``), the details and order of 422 
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
 import httpx
 from openapi_core import OpenAPI
-from openapi_core.configurations import Config
-from openapi_core.datatypes import RequestParameters
-from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from forge.cases import CONTRACT, TIMESTAMP
 from tests.contract import ALLOW, PROBLEMS, problem
+from tests.openapi_check import load, response_mismatch
 
 MAX_ID = 2**63 - 1
 CANONICAL_ID = re.compile(r"[1-9][0-9]{0,18}")
@@ -61,36 +59,10 @@ class Request:
         return f"{self.method} {self.target} {dict(self.headers)}{body}{size}{chunked}"
 
 
-@dataclass
-class OpenAPIRequest:
-    """A request as ``openapi-core``'s Request protocol wants it."""
-
-    method: str
-    path: str
-    host_url: str = "http://testserver"
-    body: bytes | None = None
-    content_type: str = "application/json"
-    parameters: RequestParameters = field(default_factory=RequestParameters)
-
-
-@dataclass
-class OpenAPIResponse:
-    """A response as ``openapi-core``'s Response protocol wants it."""
-
-    status_code: int
-    headers: Headers
-    content_type: str
-    data: bytes
-
-
 @cache
 def openapi() -> OpenAPI:
     """The contract's OpenAPI document, problems parsed as the JSON they are."""
-    document = json.loads((CONTRACT / "openapi.json").read_text(encoding="utf-8"))
-    config = Config(
-        extra_media_type_deserializers={"application/problem+json": json.loads}
-    )
-    return OpenAPI.from_dict(document, config=config)
+    return load(json.loads((CONTRACT / "openapi.json").read_text(encoding="utf-8")))
 
 
 def route_of(path: str) -> str | None:
@@ -294,25 +266,8 @@ def openapi_verdict(
     content: bytes,
 ) -> tuple[str, ...]:
     """openapi-core's verdict, kept: the apps often give the very same answer."""
-    response_headers = Headers(list(headers))
-    try:
-        openapi().validate_response(
-            OpenAPIRequest(
-                method=method,
-                path=path,
-                parameters=RequestParameters(query=ImmutableMultiDict()),
-            ),
-            OpenAPIResponse(
-                status_code=status,
-                headers=response_headers,
-                content_type=response_headers.get("Content-Type", ""),
-                data=content,
-            ),
-        )
-    except Exception as error:  # openapi-core's errors share no base class
-        cause = f" ({error.__cause__})" if error.__cause__ else ""
-        return (f"openapi.json: {type(error).__name__}: {error}{cause}"[:600],)
-    return ()
+    mismatch = response_mismatch(openapi(), method, path, status, headers, content)
+    return () if mismatch is None else (f"openapi.json: {mismatch}"[:600],)
 
 
 def parsed(response: httpx.Response) -> Any:
