@@ -19,6 +19,9 @@ import httpx
 
 from forge.servers import SERVERS
 
+READY = "Ctrl-C stops every server"
+"""The end of the line forge serve prints under its table once every app is healthy."""
+
 STARTUP_SECONDS = 60
 """Generous: three servers migrate and boot at once on a busy two-core machine."""
 
@@ -97,10 +100,13 @@ def forge_serve(
 
 
 def wait_until_healthy(served: Served) -> None:
-    """Poll every /healthz until each answers 200; raise with the output if not."""
+    """Poll every /healthz until each answers 200 and forge serve has printed its table.
+
+    Raises with forge serve's output if that does not happen in time.
+    """
     deadline = time.monotonic() + STARTUP_SECONDS
     waiting = dict(served.urls)
-    while waiting:
+    while waiting or READY not in served.output():
         if served.process.poll() is not None:
             raise RuntimeError(f"forge serve exited:\n{served.output()}")
         for name, url in list(waiting.items()):
@@ -111,7 +117,8 @@ def wait_until_healthy(served: Served) -> None:
                 pass
         if time.monotonic() > deadline:
             raise RuntimeError(
-                f"{', '.join(waiting)} not healthy within {STARTUP_SECONDS} s:\n"
+                f"{', '.join(waiting) or 'forge serve'} not ready within"
+                f" {STARTUP_SECONDS} s:\n"
                 f"{served.output()}"
             )
         time.sleep(0.1)

@@ -107,6 +107,22 @@ def test_app_never_healthy_stops_the_others(tmp_path: Path) -> None:
     assert processes_using(served.data_dir) == []
 
 
+def test_a_server_dying_stops_the_others(tmp_path: Path) -> None:
+    """A server that dies while serving stops forge serve and every other server."""
+    with forge_serve(tmp_path, ["fastapi", "flask"]) as served:
+        row = next(
+            line for line in served.output().splitlines() if line.startswith("│ flask ")
+        )
+        master = int(row.strip("│ ").split("│")[-1])
+        os.kill(master, signal.SIGKILL)
+        served.process.wait(timeout=30)
+
+    assert served.process.returncode == 1
+    last = served.output().strip().splitlines()[-1]
+    assert last.startswith("forge serve: flask: gunicorn exited with code -9")
+    assert processes_using(served.data_dir) == []
+
+
 def test_missing_package_is_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
