@@ -32,6 +32,10 @@ from forge.servers import SERVERS, Server, app_database_url, environment
 STOP_SECONDS = 10
 """How long a server may take to finish its requests after SIGTERM before SIGKILL."""
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""Ctrl-C, a stop request, a closed terminal: the servers run in their own sessions,
+so forge serve must stop them itself or they would outlive it."""
+
 SignalHandler = Callable[[int, FrameType | None], None]
 
 COLOURS = {"fastapi": "green", "flask": "cyan", "django": "magenta"}
@@ -42,7 +46,7 @@ class ServeError(Exception):
 
 
 class Stop(Exception):  # noqa: N818 (a request, not an error)
-    """Ctrl-C or SIGTERM: stop every server and exit cleanly."""
+    """Ctrl-C, SIGTERM or SIGHUP: stop every server and exit cleanly."""
 
 
 @dataclass(frozen=True)
@@ -246,7 +250,7 @@ class Supervisor:
 def serve(plan: Plan, console: Console) -> None:
     """Migrate, start, wait for health, then serve until stopped; always stop all.
 
-    Raises :class:`ServeError` on any failure; returns after Ctrl-C or SIGTERM.
+    Raises :class:`ServeError` on any failure; returns after Ctrl-C, SIGTERM or SIGHUP.
     """
     supervisor = Supervisor(plan, console)
     started = time.monotonic()
@@ -282,17 +286,14 @@ def database_text(database_url: str) -> str:
 
 
 def request_stop(signum: int, frame: FrameType | None) -> None:
-    """The handler of SIGINT and SIGTERM while the servers run."""
+    """The handler of STOP_SIGNALS while the servers run."""
     raise Stop(signal.Signals(signum).name)
 
 
 @contextlib.contextmanager
 def handling_signals(handler: signal.Handlers | SignalHandler) -> Iterator[None]:
-    """Handle SIGINT and SIGTERM with ``handler`` for a while."""
-    previous = {
-        signum: signal.signal(signum, handler)
-        for signum in (signal.SIGINT, signal.SIGTERM)
-    }
+    """Handle STOP_SIGNALS with ``handler`` for a while."""
+    previous = {signum: signal.signal(signum, handler) for signum in STOP_SIGNALS}
     try:
         yield
     finally:

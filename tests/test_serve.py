@@ -58,10 +58,13 @@ def test_serve_runs_the_three_apps_until_sigterm(tmp_path: Path) -> None:
     assert processes_using(served.data_dir) == []
 
 
-def test_ctrl_c_stops_every_server(tmp_path: Path) -> None:
-    """SIGINT, as Ctrl-C sends it, stops the servers and their workers cleanly."""
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGHUP])
+def test_ctrl_c_or_a_closed_terminal_stops_every_server(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
+    """SIGINT (Ctrl-C) or SIGHUP (the terminal closed) stops servers and workers."""
     with forge_serve(tmp_path, ["fastapi", "django"], "--workers=2") as served:
-        stop(served.process, signal.SIGINT)
+        stop(served.process, signum)
 
         assert served.process.returncode == 0
     assert "stopping every server" in served.output()
