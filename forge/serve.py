@@ -15,6 +15,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -111,7 +112,8 @@ class Supervisor:
                     shown = make_url(url).render_as_string(hide_password=True)
                     self.say(name, f"created the database {shown}")
             except Exception as error:  # psycopg's errors say what went wrong
-                message = f"{name}: cannot create its database: {error}"
+                cause = " ".join(str(error).split())  # psycopg's span lines
+                message = f"{name}: cannot create its database: {cause}"
                 raise ServeError(message) from None
         result = subprocess.run(
             server.migrate_command(),
@@ -257,8 +259,10 @@ def serve(plan: Plan, console: Console) -> None:
     with handling_signals(request_stop):
         try:
             supervisor.check()
-            for name in plan.apps:
-                supervisor.migrate(name)
+            # Side by side: each is a Python process that mostly imports its stack.
+            with ThreadPoolExecutor(max_workers=len(plan.apps)) as pool:
+                for migrated in [pool.submit(supervisor.migrate, n) for n in plan.apps]:
+                    migrated.result()  # the first failure, in the apps' order
             for name in plan.apps:
                 supervisor.start(name)
             supervisor.wait_until_healthy()

@@ -126,6 +126,32 @@ def test_a_server_dying_stops_the_others(tmp_path: Path) -> None:
     assert processes_using(served.data_dir) == []
 
 
+def test_database_unreachable_is_one_line(tmp_path: Path) -> None:
+    """A PostgreSQL server that does not answer stops forge serve before any server."""
+    nowhere = f"postgresql://forge@127.0.0.1:{free_port()}/forge"
+    with forge_serve(tmp_path, ["flask"], database_url=nowhere, wait=False) as served:
+        served.process.wait(timeout=60)
+
+    assert served.process.returncode == 1
+    last = served.output().strip().splitlines()[-1]
+    assert last.startswith("forge serve: flask: cannot create its database:")
+    assert "connection" in last
+    assert processes_using(served.data_dir) == []
+
+
+def test_failing_migration_is_one_line(tmp_path: Path) -> None:
+    """A migration that fails (here: the data folder is a file) names the app."""
+    data = tmp_path / "data"
+    data.write_text("not a folder")
+    with forge_serve(tmp_path, ["django"], wait=False) as served:
+        served.process.wait(timeout=60)
+
+    assert served.process.returncode == 1
+    last = served.output().strip().splitlines()[-1]
+    assert last.startswith("forge serve: django: migrations failed: ")
+    assert processes_using(served.data_dir) == []
+
+
 def test_missing_package_is_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
