@@ -56,8 +56,9 @@ class Server:
         }[self.name]
         # No control socket: gunicorn puts it in ~/.gunicorn/gunicorn.ctl, one path
         # for both servers, and nothing here uses it.
+        address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"  # IPv6
         return [
-            sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
+            sys.executable, "-m", "gunicorn", "--bind", address,
             "--workers", str(workers), "--access-logfile", "-",
             "--no-control-socket", application,
         ]  # fmt: skip

@@ -1,0 +1,49 @@
+"""``forge/servers.py``: the commands and databases ``forge serve`` derives."""
+
+from pathlib import Path
+
+import pytest
+
+from forge.servers import SERVERS, app_database_url, environment
+
+
+@pytest.mark.parametrize(
+    ("host", "bind"), [("127.0.0.1", "127.0.0.1:9000"), ("::1", "[::1]:9000")]
+)
+def test_gunicorn_binds_ipv6_hosts_in_brackets(host: str, bind: str) -> None:
+    """gunicorn reads ``host:port``, so an IPv6 host needs brackets."""
+    for name in ("flask", "django"):
+        command = SERVERS[name].serve_command(host, 9000, 2)
+
+        assert command[command.index("--bind") + 1] == bind
+
+
+@pytest.mark.parametrize(
+    ("database_url", "app", "expected"),
+    [
+        ("postgresql://me:secret@db:5432/forge", "flask", "postgresql://me:secret@db:5432/forge_flask"),
+        ("postgresql://me@db/forge?sslmode=require", "django", "postgresql://me@db/forge_django?sslmode=require"),
+        ("sqlite:///data/forge.sqlite3", "fastapi", "sqlite:///data/forge_fastapi.sqlite3"),
+    ],
+)  # fmt: skip
+def test_each_app_gets_its_own_database(
+    database_url: str, app: str, expected: str
+) -> None:
+    """Beside the one named: same server and options, the app's name appended."""
+    assert app_database_url(database_url, app) == expected
+
+
+def test_django_key_is_fresh_unless_set() -> None:
+    """forge serve makes a key per run, and keeps one the caller set."""
+    first = environment("django", "", Path("data"), "127.0.0.1", {})
+    second = environment("django", "", Path("data"), "127.0.0.1", {})
+    kept = environment(
+        "django", "", Path("data"), "127.0.0.1", {"DJANGO_SECRET_KEY": "mine"}
+    )
+
+    assert first["DJANGO_SECRET_KEY"] != second["DJANGO_SECRET_KEY"]
+    assert len(first["DJANGO_SECRET_KEY"]) >= 50
+    assert kept["DJANGO_SECRET_KEY"] == "mine"
+    assert "DJANGO_ALLOWED_HOSTS" not in first  # loopback: Django's defaults hold
+    everywhere = environment("django", "", Path("data"), "0.0.0.0", {})
+    assert everywhere["DJANGO_ALLOWED_HOSTS"] == "*"
