@@ -12,13 +12,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from fastapi_forge import docs, errors, views
 from fastapi_forge.config import Settings
-from fastapi_forge.db import create_engine
+from fastapi_forge.db import open_engine
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app on the database ``settings`` name (the environment by default)."""
     settings = settings or Settings()
-    engine = create_engine(settings.sqlalchemy_url())
+    engine = open_engine(settings.sqlalchemy_url())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # expire_on_commit=False: a committed user is still read to build the response.
     app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
-    errors.init_app(app, allowed_methods=views.allowed_methods)
+    errors.init_app(app)
     app.include_router(views.router)
     docs.init_app(app)
     return app

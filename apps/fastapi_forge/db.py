@@ -1,4 +1,4 @@
-"""The async engine, the per-request session, and schema migrations.
+"""The declarative base, the async engine, the per-request session, and migrations.
 
 Counterparts: ``flask_forge/db.py``; Django has this built in (``settings.DATABASES``).
 """
@@ -12,18 +12,28 @@ from alembic.config import Config
 from fastapi import Depends, Request
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
 
 ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
 
 
-def create_engine(url: URL) -> AsyncEngine:
-    """An engine for ``url``, creating the folder of an embedded SQLite file."""
+class Base(DeclarativeBase):
+    """The declarative base whose metadata Alembic migrates."""
+
+
+def make_sqlite_folder(url: URL) -> None:
+    """Make the folder of an embedded SQLite file: SQLite makes the file, not it."""
     if url.get_backend_name() == "sqlite" and url.database not in (
         None,
         "",
         ":memory:",
     ):
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def open_engine(url: URL) -> AsyncEngine:
+    """The app's engine on ``url``."""
+    make_sqlite_folder(url)
     return create_async_engine(url)
 
 

@@ -1,11 +1,11 @@
 """What the OpenAPI document says beyond the routes and models, and Swagger UI at /docs.
 
 Counterparts: ``flask_forge/docs.py``, ``django_forge/docs.py``. FastAPI writes the
-document from the routes and pydantic models; ``views.py`` adds, through each route's
-``responses``, the problem answers, the Location and Allow headers and the list query it
-reads by hand, all built here from ``errors.py`` and ``schemas.py``. Swagger UI's files
-come from the swagger-ui-py package and are served by the app itself, so the page works
-with no network; the README's OpenAPI section lists what the document still lacks.
+document from the routes and pydantic models; each route of ``views.py`` adds one entry
+below (``**docs.CREATE_USER``): the problem answers, the Location and Allow headers and
+the list query it reads by hand, built from ``contract.py`` and ``openapi.py``. Swagger
+UI's files come from the swagger-ui-py package and are served by the app itself, so the
+page works with no network; the README's OpenAPI section lists what the document lacks.
 """
 
 from collections.abc import Callable
@@ -18,69 +18,32 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
-from fastapi_forge.errors import (
-    FIELD_DETAILS,
+from fastapi_forge.contract import (
     INTERNAL_ERROR,
     PROBLEM_JSON,
-    QUERY_CODES,
+    SERVICE_UNAVAILABLE,
+    USER_NOT_FOUND,
     VALIDATION_FAILED,
     Problem,
 )
+from fastapi_forge.openapi import (
+    BODY_PROBLEMS,
+    BODY_VALIDATION,
+    LOCATION,
+    QUERY_VALIDATION,
+    USER_ID,
+    header,
+    problem_schema,
+)
+from fastapi_forge.schemas import UserListQuery
 
 SWAGGER_UI = str(files("swagger_ui") / "static")
-USER_ID = {"type": "string", "pattern": "^[1-9][0-9]{0,18}$", "maxLength": 19}
-"""R3's id as text: an integer schema would invite clients to send ``01`` or ``+1``."""
 USER_ID_PARAMETER = {"name": "id", "in": "path", "required": True, "schema": USER_ID}
 
 Responses = dict[int | str, dict[str, Any]]
+Route = dict[str, Any]
+"""Keyword arguments of a route decorator, for the document only."""
 OpenAPIGenerator = Callable[[], dict[str, Any]]
-
-
-def problem_schema(problem: Problem) -> dict[str, Any]:
-    """The body of one problem of R5, its members pinned to the contract's texts."""
-    return {
-        "type": "object",
-        "required": ["type", "title", "status", "detail"],
-        "additionalProperties": False,
-        "properties": {
-            "type": {
-                "type": "string",
-                "format": "uri-reference",
-                "const": problem.type,
-            },
-            "title": {"type": "string", "const": problem.title},
-            "status": {"type": "integer", "const": problem.status},
-            "detail": {"type": "string", "const": problem.detail},
-        },
-    }
-
-
-def validation_schema(place: str, codes: list[str], **place_schema: Any) -> Any:
-    """The 422 problem whose ``errors`` name a ``place`` (pointer or parameter)."""
-    schema = problem_schema(VALIDATION_FAILED)
-    error = {
-        "type": "object",
-        "required": ["code", "detail", place],
-        "additionalProperties": False,
-        "properties": {
-            "code": {"type": "string", "enum": codes},
-            "detail": {"type": "string"},
-            place: {"type": "string", **place_schema},
-        },
-    }
-    schema["required"].append("errors")
-    schema["properties"]["errors"] = {"type": "array", "minItems": 1, "items": error}
-    return schema
-
-
-BODY_VALIDATION = validation_schema(
-    "pointer",
-    list(FIELD_DETAILS),
-    pattern="^#(/([A-Za-z0-9._!$&'()*+,;=:@?-]|~[01]|%[0-9A-F]{2})*)?$",
-)
-QUERY_VALIDATION = validation_schema(
-    "parameter", sorted(set(QUERY_CODES.values())), enum=["limit", "offset", "tier"]
-)
 
 
 def problems(*problems: Problem, validation: Any = None) -> Responses:
@@ -109,11 +72,6 @@ def headers_only(*statuses: int) -> Responses:
     }
 
 
-def header(name: str, schema: dict[str, Any]) -> dict[str, Any]:
-    """A response header the contract requires."""
-    return {name: {"required": True, "schema": {"type": "string", **schema}}}
-
-
 def allow(methods: str) -> Responses:
     """Route ``responses`` of an OPTIONS: the 204 and its Allow header (R4)."""
     allow_header = header("Allow", {"const": methods})
@@ -129,6 +87,43 @@ def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
         {"name": name, "in": "query", "required": False, "schema": field}
         for name, field in schema["properties"].items()
     ]
+
+
+LIST_QUERY = {"parameters": query_parameters(UserListQuery)}
+
+# One entry per route of views.py, in its order.
+CREATE_USER: Route = {
+    "responses": {
+        201: {"headers": header("Location", LOCATION)},
+        **problems(*BODY_PROBLEMS, INTERNAL_ERROR, validation=BODY_VALIDATION),
+    }
+}
+LIST_USERS: Route = {
+    "openapi_extra": LIST_QUERY,
+    "responses": problems(INTERNAL_ERROR, validation=QUERY_VALIDATION),
+}
+LIST_USERS_HEAD: Route = {
+    "openapi_extra": LIST_QUERY,
+    "responses": headers_only(422, 500),
+}
+GET_USER: Route = {"responses": problems(USER_NOT_FOUND, INTERNAL_ERROR)}
+GET_USER_HEAD: Route = {"responses": headers_only(404, 500)}
+UPDATE_USER: Route = {
+    "responses": problems(
+        *BODY_PROBLEMS, USER_NOT_FOUND, INTERNAL_ERROR, validation=BODY_VALIDATION
+    )
+}
+DELETE_USER: Route = {"responses": problems(USER_NOT_FOUND, INTERNAL_ERROR)}
+CHECK_HEALTH: Route = {"responses": problems(INTERNAL_ERROR, SERVICE_UNAVAILABLE)}
+CHECK_HEALTH_HEAD: Route = {"responses": headers_only(500, 503)}
+# Each path's own Allow value; one function answers all three.
+OPTIONS_USERS: Route = {"responses": allow("GET, HEAD, POST, OPTIONS")}
+OPTIONS_USER: Route = {
+    "responses": allow("GET, HEAD, PATCH, DELETE, OPTIONS"),
+    # The function reads no id, so FastAPI would not list the path's parameter.
+    "openapi_extra": {"parameters": [USER_ID_PARAMETER]},
+}
+OPTIONS_HEALTH: Route = {"responses": allow("GET, HEAD, OPTIONS")}
 
 
 def without_head_bodies(generate: Callable[[], dict[str, Any]]) -> OpenAPIGenerator:

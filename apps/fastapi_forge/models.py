@@ -6,16 +6,15 @@ Counterparts: ``flask_forge/models.py``, ``django_forge/models.py``.
 from datetime import UTC, datetime
 
 from sqlalchemy import BigInteger, DateTime, Dialect, Integer, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
+from sqlalchemy.orm import Mapped, mapped_column, validates
 from sqlalchemy.types import TypeDecorator
 
-
-class Base(DeclarativeBase):
-    """The declarative base whose metadata Alembic migrates."""
+from fastapi_forge.contract import MAX_NAME_LENGTH
+from fastapi_forge.db import Base
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp that always comes back aware, in UTC."""
+    """A timestamp that always comes back aware, in UTC (R16)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -23,25 +22,28 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(
         self, value: datetime | None, dialect: Dialect
     ) -> datetime | None:
+        if value is None:
+            return None
         # SQLite stores no time zone: the value was written in UTC, so say so again.
-        if value is not None and value.tzinfo is None:
+        # PostgreSQL answers in the connection's time zone, which may be another.
+        if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
-        return value
+        return value.astimezone(UTC)
 
 
 class User(Base):
     """A user of the contract: id, name, tier and creation time."""
 
     __tablename__ = "users"
-    # AUTOINCREMENT makes SQLite never hand out an id again, even the highest (R17).
+    # R17: AUTOINCREMENT makes SQLite never hand out an id again, even the highest.
     __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True
     )
-    name: Mapped[str] = mapped_column(String(64))
-    # str.casefold() can triple a name's length; the unique index enforces R18.
-    name_key: Mapped[str] = mapped_column(String(192), unique=True)
+    name: Mapped[str] = mapped_column(String(MAX_NAME_LENGTH))
+    # R18: the unique index compares casefolded names; casefold() can triple a length.
+    name_key: Mapped[str] = mapped_column(String(3 * MAX_NAME_LENGTH), unique=True)
     tier: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -1,137 +1,20 @@
-"""Strict request bodies: Content-Type (R7), size (R8) and I-JSON (R9).
+"""Strict request bodies: Content-Type (R7), size (R8) and I-JSON (R9), the FastAPI way.
 
 Counterparts: ``flask_forge/parsing.py``, ``django_forge/parsing.py`` (a DRF parser).
 FastAPI parses any JSON-ish body with ``json.loads`` defaults (NaN, duplicate keys,
 unlimited size and depth). The FastAPI way to change that is a custom ``Request`` and
-``APIRoute``: the route below checks and parses the body before FastAPI reads it, in the
-contract's order.
+``APIRoute``: the route below checks and parses the body with ``ijson.py`` before
+FastAPI reads it, in the contract's order.
 """
 
-import codecs
-import json
-import math
-import re
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
-from fastapi_forge.errors import (
-    CONTENT_TOO_LARGE,
-    MALFORMED_JSON,
-    UNSUPPORTED_MEDIA_TYPE,
-    ProblemError,
-)
-
-MAX_BODY_BYTES = 16 * 1024
-MAX_DEPTH = 32
-
-TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-QUOTED = r'"(?:[^"\\]|\\.)*"'
-PARAMETER = re.compile(rf"({TOKEN})=({TOKEN}|{QUOTED})")
-MEDIA_TYPE = re.compile(
-    rf"({TOKEN})/({TOKEN})((?:[ \t]*;[ \t]*(?:{PARAMETER.pattern})?)*)[ \t]*"
-)
-# Lone surrogates and the noncharacters of every plane (R9).
-FORBIDDEN_CHARACTERS = re.compile(
-    "[\ud800-\udfff\ufdd0-\ufdef"
-    + "".join(
-        chr(plane + 0xFFFE) + chr(plane + 0xFFFF)
-        for plane in range(0, 0x110000, 0x10000)
-    )
-    + "]"
-)
-
-
-def is_json_media_type(content_type: str | None) -> bool:
-    """``application/json``, with no charset but utf-8 (R7)."""
-    match = MEDIA_TYPE.fullmatch(content_type.strip(" \t")) if content_type else None
-    if match is None or (match[1].lower(), match[2].lower()) != ("application", "json"):
-        return False
-    return all(
-        re.sub(r"\\(.)", r"\1", value.strip('"')).lower() == "utf-8"
-        for name, value in PARAMETER.findall(match[3])
-        if name.lower() == "charset"
-    )
-
-
-def loads(body: bytes) -> Any:
-    """Parse an I-JSON document (R9), or raise the malformed-json problem."""
-    try:
-        if body.startswith(codecs.BOM_UTF8):
-            raise ValueError("a byte order mark")
-        text = body.decode("utf-8")
-        if nesting_depth(text) > MAX_DEPTH:
-            raise ValueError("nested too deeply")  # checked first: json recurses
-        value = json.loads(
-            text,
-            object_pairs_hook=unique_members,
-            parse_constant=reject_constant,
-            parse_float=finite_number,
-            parse_int=finite_number,
-        )
-        if any(FORBIDDEN_CHARACTERS.search(string) for string in strings(value)):
-            raise ValueError("a surrogate or a noncharacter")
-    except ValueError as error:  # UnicodeDecodeError and JSONDecodeError included
-        raise ProblemError(MALFORMED_JSON) from error
-    return value
-
-
-def nesting_depth(text: str) -> int:
-    """The deepest nesting of arrays and objects, counting brackets outside strings."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    return deepest
-
-
-def unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """An object, refusing duplicate member names."""
-    members = dict(pairs)
-    if len(members) != len(pairs):
-        raise ValueError("duplicate member names")
-    return members
-
-
-def reject_constant(name: str) -> Any:
-    """``NaN``, ``Infinity`` and ``-Infinity``, which Python's json accepts."""
-    raise ValueError(f"{name} is not JSON")
-
-
-def finite_number(text: str) -> int | float:
-    """A number that an IEEE 754 double can hold without becoming infinite."""
-    number = float(text)
-    if math.isinf(number):
-        raise ValueError("a number beyond the range of a double")
-    return number if any(char in text for char in ".eE") else int(text)
-
-
-def strings(value: Any) -> Iterator[str]:
-    """Every string of a parsed document, member names included."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for name, member in value.items():
-            yield name
-            yield from strings(member)
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings(item)
+from fastapi_forge import ijson
+from fastapi_forge.contract import UNSUPPORTED_MEDIA_TYPE, ProblemError
 
 
 class StrictJSONRequest(Request):
@@ -140,21 +23,19 @@ class StrictJSONRequest(Request):
     async def body(self) -> bytes:
         if not hasattr(self, "_body"):
             declared = self.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-                raise ProblemError(CONTENT_TOO_LARGE)
+            ijson.check_size(int(declared) if declared.isdigit() else 0)
             chunks, size = [], 0
-            # Counting what arrives also limits chunked bodies, which declare no length.
+            # R8: counting what arrives also limits chunked bodies, which declare none.
             async for chunk in self.stream():
                 size += len(chunk)
-                if size > MAX_BODY_BYTES:
-                    raise ProblemError(CONTENT_TOO_LARGE)
+                ijson.check_size(size)
                 chunks.append(chunk)
             self._body = b"".join(chunks)
         return self._body
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json = loads(await self.body())
+            self._json = ijson.loads(await self.body())
         return self._json
 
 
@@ -167,10 +48,10 @@ class StrictJSONRoute(APIRoute):
             return handler
 
         async def strict_json_handler(request: Request) -> Response:
-            if not is_json_media_type(request.headers.get("content-type")):
+            if not ijson.is_json_media_type(request.headers.get("content-type")):
                 raise ProblemError(UNSUPPORTED_MEDIA_TYPE)
             request = StrictJSONRequest(request.scope, request.receive)
-            await request.json()  # 413, then 400; FastAPI then reuses the parsed body
+            await request.json()  # R6: 413, then 400; FastAPI then reuses the body
             return await handler(request)
 
         return strict_json_handler

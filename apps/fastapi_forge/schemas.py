@@ -1,13 +1,14 @@
 """Request and response shapes: pydantic models that carry the contract's field rules.
 
 Counterparts: ``flask_forge/schemas.py`` (marshmallow), ``django_forge/serializers.py``.
-The error *codes* are decided here; their contract texts live in ``errors.py``.
+The error *codes* are decided here; ``errors.py`` turns them into the contract's items.
 """
 
-import re
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
+from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -15,19 +16,24 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    ValidationError,
     WithJsonSchema,
-    field_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from fastapi_forge.contract import (
+    CONTROL_CHARACTERS,
+    DEFAULT_LIMIT,
+    MAX_ID,
+    MAX_LIMIT,
+    MAX_NAME_LENGTH,
+    MAX_OFFSET,
+    TIMESTAMP_FORMAT,
+    parse_canonical_integer,
+)
+from fastapi_forge.openapi import NAME_PATTERN, TIER, TIMESTAMP_PATTERN
+
 Tier = Literal["Standard", "Pro", "Enterprise"]
-TIER_SCHEMA = {"type": "string", "enum": ["Standard", "Pro", "Enterprise"]}
-MAX_NAME_LENGTH = 64
-MAX_OFFSET = MAX_ID = 2**63 - 1
-NO_CONTROL = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
-RFC3339 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$"
-CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
-CANONICAL_INTEGER = re.compile("0|[1-9][0-9]*")
 
 
 def clean_name(value: str) -> str:
@@ -38,7 +44,7 @@ def clean_name(value: str) -> str:
         raise PydanticCustomError("blank", "blank after stripping")
     if len(name) > MAX_NAME_LENGTH:
         raise PydanticCustomError("too_long", "longer than 64 code points")
-    if CONTROL_CHARACTERS.search(name):
+    if any(character in CONTROL_CHARACTERS for character in name):
         raise PydanticCustomError("invalid", "holds a control character")
     return name
 
@@ -50,6 +56,7 @@ def reject_null(value: object) -> object:
     return value
 
 
+NotNull = BeforeValidator(reject_null)
 # No length bounds in the JSON Schema: they apply to the stripped name (R12).
 Name = Annotated[str, AfterValidator(clean_name)]
 
@@ -57,13 +64,11 @@ Name = Annotated[str, AfterValidator(clean_name)]
 class UserCreate(BaseModel):
     """Body of POST /forge/users."""
 
-    # strict: no coercion of 1 to "1"; forbid: unknown members are errors (R14).
+    # R14: strict, no coercion of 1 to "1"; forbid, unknown members are errors.
     model_config = ConfigDict(strict=True, extra="forbid")
 
-    name: Name
-    tier: Tier = "Standard"
-
-    _reject_null = field_validator("name", "tier", mode="before")(reject_null)
+    name: Annotated[Name, NotNull]
+    tier: Annotated[Tier, NotNull] = "Standard"  # R13
 
 
 class UserUpdate(BaseModel):
@@ -72,15 +77,13 @@ class UserUpdate(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
     # None stands for "absent", which JSON null never means: not in the schema.
-    name: Annotated[Name | None, WithJsonSchema({"type": "string"})] = None
-    tier: Annotated[Tier | None, WithJsonSchema(TIER_SCHEMA)] = None
-
-    _reject_null = field_validator("name", "tier", mode="before")(reject_null)
+    name: Annotated[Name | None, NotNull, WithJsonSchema({"type": "string"})] = None
+    tier: Annotated[Tier | None, NotNull, WithJsonSchema(TIER)] = None
 
 
 def rfc3339(moment: datetime) -> str:
     """Always UTC, six fractional digits and a Z (R1), which pydantic does not do."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
 
 
 class UserRead(BaseModel):
@@ -91,13 +94,15 @@ class UserRead(BaseModel):
 
     id: Annotated[int, Field(ge=1, le=MAX_ID)]
     name: Annotated[
-        str, Field(min_length=1, max_length=MAX_NAME_LENGTH, pattern=NO_CONTROL)
+        str, Field(min_length=1, max_length=MAX_NAME_LENGTH, pattern=NAME_PATTERN)
     ]
     tier: Tier
     created_at: Annotated[
         datetime,
         PlainSerializer(rfc3339, return_type=str),
-        WithJsonSchema({"type": "string", "format": "date-time", "pattern": RFC3339}),
+        WithJsonSchema(
+            {"type": "string", "format": "date-time", "pattern": TIMESTAMP_PATTERN}
+        ),
     ]
 
 
@@ -106,9 +111,9 @@ class UserPage(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    items: Annotated[list[UserRead], Field(max_length=100)]
+    items: Annotated[list[UserRead], Field(max_length=MAX_LIMIT)]
     total: Annotated[int, Field(ge=0)]
-    limit: Annotated[int, Field(ge=1, le=100)]
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)]
     offset: Annotated[int, Field(ge=0, le=MAX_OFFSET)]
 
 
@@ -121,10 +126,16 @@ def single(values: list[str]) -> str:
 
 def canonical_integer(value: str) -> int:
     """Digits only, no sign, no leading zeros: stricter than pydantic's int parsing."""
-    if not CANONICAL_INTEGER.fullmatch(value):
-        raise PydanticCustomError("type", "not a canonical decimal integer")
-    # Twenty digits already exceed every bound; int() refuses over 4300 digits.
-    return int(value) if len(value) <= 20 else MAX_OFFSET + 1
+    try:
+        return parse_canonical_integer(value)
+    except ValueError as error:
+        raise PydanticCustomError("type", "not a canonical decimal integer") from error
+
+
+# R20: validators run right to left, so "given once" is checked before the value;
+# the bounds come first, so they apply to the int and reach the JSON Schema.
+Once = BeforeValidator(single)
+Integer = BeforeValidator(canonical_integer)
 
 
 class UserListQuery(BaseModel):
@@ -132,14 +143,28 @@ class UserListQuery(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    # The bounds first, so that they apply to the int and reach the JSON Schema.
-    limit: Annotated[int, Field(ge=1, le=100), BeforeValidator(canonical_integer)] = 20
-    offset: Annotated[
-        int, Field(ge=0, le=MAX_OFFSET), BeforeValidator(canonical_integer)
-    ] = 0
-    tier: Annotated[Tier | None, WithJsonSchema(TIER_SCHEMA)] = None
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT), Integer, Once] = DEFAULT_LIMIT
+    offset: Annotated[int, Field(ge=0, le=MAX_OFFSET), Integer, Once] = 0
+    tier: Annotated[Tier | None, Once, WithJsonSchema(TIER)] = None
 
-    _single = field_validator("limit", "offset", "tier", mode="before")(single)
+
+def list_query(request: Request) -> UserListQuery:
+    """The list query, validated from all values of each parameter (R20)."""
+    # FastAPI keeps only the last value of a repeated parameter, so read them all here.
+    params = request.query_params
+    given = {
+        name: params.getlist(name)
+        for name in UserListQuery.model_fields
+        if name in params
+    }
+    try:
+        return UserListQuery.model_validate(given)
+    except ValidationError as error:
+        errors = [{**item, "loc": ("query", *item["loc"])} for item in error.errors()]
+        raise RequestValidationError(errors) from error
+
+
+ListQueryDep = Annotated[UserListQuery, Depends(list_query)]
 
 
 class Health(BaseModel):

@@ -9,9 +9,9 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from fastapi_forge import models  # noqa: F401 (puts the users table on Base.metadata)
 from fastapi_forge.config import Settings
-from fastapi_forge.db import create_engine
-from fastapi_forge.models import Base
+from fastapi_forge.db import Base, open_engine
 
 
 def run_migrations(connection: Connection) -> None:
@@ -24,7 +24,7 @@ def run_migrations(connection: Connection) -> None:
 async def run_async_migrations() -> None:
     """Alembic runs synchronously, so hand it the async engine's connection."""
     url = context.config.attributes.get("url") or Settings().sqlalchemy_url()
-    engine = create_engine(url)
+    engine = open_engine(url)
     async with engine.connect() as connection:
         await connection.run_sync(run_migrations)
     await engine.dispose()
