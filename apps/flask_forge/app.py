@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from flask_forge import db, docs, errors, views
+from flask_forge import db, docs, errors, routing, views
 from flask_forge.config import from_environment, sqlalchemy_url
 from flask_forge.parsing import StrictJSONRequest
 
@@ -31,18 +31,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(config)
     app.config.from_mapping(
         SQLALCHEMY_DATABASE_URI=sqlalchemy_url(app.config),
-        # views.py answers OPTIONS itself: Flask's own is a 200 with text/html.
+        # R4: views.py answers OPTIONS itself; Flask's own is a 200 with text/html.
         PROVIDE_AUTOMATIC_OPTIONS=False,
     )
-    # R2: no redirects. Werkzeug would send "//" paths to the merged path; strict
-    # slashes keep "/forge/users/" from matching "/forge/users".
-    app.url_map.merge_slashes = False
-    app.url_map.strict_slashes = True
     app.request_class = StrictJSONRequest
     app.json = JSONProvider(app)
 
     db.init_app(app)
     errors.init_app(app)
-    views.init_app(app)
+    routing.init_app(app)
+    app.register_blueprint(views.bp)
     docs.init_app(app)
     return app

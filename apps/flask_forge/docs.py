@@ -2,10 +2,10 @@
 
 Counterparts: ``fastapi_forge/docs.py``, ``django_forge/docs.py``. Flask has no OpenAPI
 of its own: apispec writes the document from the routes, the marshmallow schemas and
-``OPERATIONS`` below, which says what each view answers, problems included (built
-from ``errors.py``). Swagger UI's files come from the swagger-ui-py package and are
-served by the app itself, so the page works with no network; the README's OpenAPI
-section lists what the document still lacks.
+``OPERATIONS`` below, one entry per view of ``views.py``: what it answers, problems
+included (built from ``contract.py`` and ``openapi.py``). Swagger UI's files come from
+the swagger-ui-py package and are served by the app itself, so the page works with no
+network; the README's OpenAPI section lists what the document still lacks.
 """
 
 import copy
@@ -21,19 +21,21 @@ from flask import Flask, Response, send_from_directory
 from marshmallow import fields
 from werkzeug.routing import Rule
 
-from flask_forge.errors import (
-    CONTENT_TOO_LARGE,
-    FIELD_DETAILS,
+from flask_forge.contract import (
     INTERNAL_ERROR,
-    MALFORMED_JSON,
-    METHOD_ORDER,
-    NAME_CONFLICT,
     PROBLEM_JSON,
     SERVICE_UNAVAILABLE,
-    UNSUPPORTED_MEDIA_TYPE,
     USER_NOT_FOUND,
-    VALIDATION_FAILED,
-    Problem,
+    allow_header,
+)
+from flask_forge.openapi import (
+    BODY_PROBLEMS,
+    BODY_VALIDATION,
+    LOCATION,
+    QUERY_VALIDATION,
+    USER_ID,
+    header,
+    problem_schema,
 )
 from flask_forge.schemas import (
     Health,
@@ -61,15 +63,6 @@ PAGE = """<!doctype html>
 </html>
 """
 CONVERTED_ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>")
-USER_ID = {"type": "string", "pattern": "^[1-9][0-9]{0,18}$", "maxLength": 19}
-"""R3's id as text: an integer schema would invite clients to send ``01`` or ``+1``."""
-LOCATION = {"pattern": "^/forge/users/[1-9][0-9]{0,18}$"}
-BODY_PROBLEMS = (
-    MALFORMED_JSON,
-    NAME_CONFLICT,
-    CONTENT_TOO_LARGE,
-    UNSUPPORTED_MEDIA_TYPE,
-)
 
 # What each view answers besides its problems, which follow from its inputs.
 OPERATIONS: dict[str, dict[str, Any]] = {
@@ -104,53 +97,6 @@ OPERATIONS: dict[str, dict[str, Any]] = {
 }
 
 
-def problem_schema(problem: Problem) -> dict[str, Any]:
-    """The body of one problem of R5, its members pinned to the contract's texts."""
-    return {
-        "type": "object",
-        "required": ["type", "title", "status", "detail"],
-        "additionalProperties": False,
-        "properties": {
-            "type": {
-                "type": "string",
-                "format": "uri-reference",
-                "const": problem.type,
-            },
-            "title": {"type": "string", "const": problem.title},
-            "status": {"type": "integer", "const": problem.status},
-            "detail": {"type": "string", "const": problem.detail},
-        },
-    }
-
-
-def validation_schema(place: str, codes: list[str], **place_schema: Any) -> Any:
-    """The 422 problem whose ``errors`` name a ``place`` (pointer or parameter)."""
-    schema = problem_schema(VALIDATION_FAILED)
-    error = {
-        "type": "object",
-        "required": ["code", "detail", place],
-        "additionalProperties": False,
-        "properties": {
-            "code": {"type": "string", "enum": codes},
-            "detail": {"type": "string"},
-            place: {"type": "string", **place_schema},
-        },
-    }
-    schema["required"].append("errors")
-    schema["properties"]["errors"] = {"type": "array", "minItems": 1, "items": error}
-    return schema
-
-
-BODY_VALIDATION = validation_schema(
-    "pointer",
-    list(FIELD_DETAILS),
-    pattern="^#(/([A-Za-z0-9._!$&'()*+,;=:@?-]|~[01]|%[0-9A-F]{2})*)?$",
-)
-QUERY_VALIDATION = validation_schema(
-    "parameter", ["type", "out_of_range", "enum"], enum=["limit", "offset", "tier"]
-)
-
-
 def json_content(media_type: str, schema: Any) -> dict[str, Any]:
     """A request body or response of ``schema`` (a marshmallow schema or a dict)."""
     return {"content": {media_type: {"schema": schema}}}
@@ -176,14 +122,9 @@ def responses(documented: dict[str, Any], rule: Rule) -> dict[str, Any]:
     if "201" in result:
         result["201"]["headers"] = header("Location", LOCATION)
     if "OPTIONS" in (rule.methods or ()):
-        allow = ", ".join(m for m in METHOD_ORDER if m in allowed_methods(rule))
+        allow = allow_header(allowed_methods(rule))
         result["204"]["headers"] = header("Allow", {"const": allow})
     return result
-
-
-def header(name: str, schema: dict[str, Any]) -> dict[str, Any]:
-    """A response header the contract requires."""
-    return {name: {"required": True, "schema": {"type": "string", **schema}}}
 
 
 def allowed_methods(rule: Rule) -> set[str]:

@@ -9,11 +9,12 @@ from sqlalchemy import BigInteger, DateTime, Dialect, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, validates
 from sqlalchemy.types import TypeDecorator
 
+from flask_forge.contract import MAX_NAME_LENGTH
 from flask_forge.db import db
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp that always comes back aware, in UTC."""
+    """A timestamp that always comes back aware, in UTC (R16)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -37,15 +38,15 @@ class User(db.Model):  # type: ignore[name-defined, misc]
 
     # Written out: Flask-SQLAlchemy would name the table "user".
     __tablename__ = "users"
-    # AUTOINCREMENT makes SQLite never hand out an id again, even the highest (R17).
+    # R17: AUTOINCREMENT makes SQLite never hand out an id again, even the highest.
     __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True
     )
-    name: Mapped[str] = mapped_column(String(64))
-    # str.casefold() can triple a name's length; the unique index enforces R18.
-    name_key: Mapped[str] = mapped_column(String(192), unique=True)
+    name: Mapped[str] = mapped_column(String(MAX_NAME_LENGTH))
+    # R18: the unique index compares casefolded names; casefold() can triple a length.
+    name_key: Mapped[str] = mapped_column(String(3 * MAX_NAME_LENGTH), unique=True)
     tier: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

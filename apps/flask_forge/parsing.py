@@ -1,4 +1,4 @@
-"""Strict request bodies: Content-Type (R7), size (R8) and I-JSON (R9).
+"""Strict request bodies: Content-Type (R7), size (R8) and I-JSON (R9), the Flask way.
 
 Counterparts: ``fastapi_forge/parsing.py``, ``django_forge/parsing.py`` (a DRF parser).
 Flask's ``request.get_json()`` takes any ``*+json`` type, parses with ``json.loads``
@@ -6,133 +6,15 @@ defaults (NaN, duplicate keys, any depth: a deep body crashes it) and answers a 
 body with Flask's HTML 400. ``MAX_CONTENT_LENGTH`` does not help either: Werkzeug stops
 reading a chunked body at the limit and hands over what it read, without a 413. The
 Flask way to change all that is the app's ``request_class``: the class below makes
-``get_json()`` check the body in the contract's order.
+``get_json()`` check the body with ``ijson.py``, in the contract's order.
 """
 
-import codecs
-import json
-import math
-import re
-from collections.abc import Iterator
 from typing import Any
 
 from flask import Request
 
-from flask_forge.errors import (
-    CONTENT_TOO_LARGE,
-    MALFORMED_JSON,
-    UNSUPPORTED_MEDIA_TYPE,
-    ProblemError,
-)
-
-MAX_BODY_BYTES = 16 * 1024
-MAX_DEPTH = 32
-
-TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-QUOTED = r'"(?:[^"\\]|\\.)*"'
-PARAMETER = re.compile(rf"({TOKEN})=({TOKEN}|{QUOTED})")
-MEDIA_TYPE = re.compile(
-    rf"({TOKEN})/({TOKEN})((?:[ \t]*;[ \t]*(?:{PARAMETER.pattern})?)*)[ \t]*"
-)
-# Lone surrogates and the noncharacters of every plane (R9).
-FORBIDDEN_CHARACTERS = re.compile(
-    "[\ud800-\udfff\ufdd0-\ufdef"
-    + "".join(
-        chr(plane + 0xFFFE) + chr(plane + 0xFFFF)
-        for plane in range(0, 0x110000, 0x10000)
-    )
-    + "]"
-)
-
-
-def is_json_media_type(content_type: str | None) -> bool:
-    """``application/json``, with no charset but utf-8 (R7)."""
-    match = MEDIA_TYPE.fullmatch(content_type.strip(" \t")) if content_type else None
-    if match is None or (match[1].lower(), match[2].lower()) != ("application", "json"):
-        return False
-    return all(
-        re.sub(r"\\(.)", r"\1", value.strip('"')).lower() == "utf-8"
-        for name, value in PARAMETER.findall(match[3])
-        if name.lower() == "charset"
-    )
-
-
-def loads(body: bytes) -> Any:
-    """Parse an I-JSON document (R9), or raise the malformed-json problem."""
-    try:
-        if body.startswith(codecs.BOM_UTF8):
-            raise ValueError("a byte order mark")
-        text = body.decode("utf-8")
-        if nesting_depth(text) > MAX_DEPTH:
-            raise ValueError("nested too deeply")  # checked first: json recurses
-        value = json.loads(
-            text,
-            object_pairs_hook=unique_members,
-            parse_constant=reject_constant,
-            parse_float=finite_number,
-            parse_int=finite_number,
-        )
-        if any(FORBIDDEN_CHARACTERS.search(string) for string in strings(value)):
-            raise ValueError("a surrogate or a noncharacter")
-    except ValueError as error:  # UnicodeDecodeError and JSONDecodeError included
-        raise ProblemError(MALFORMED_JSON) from error
-    return value
-
-
-def nesting_depth(text: str) -> int:
-    """The deepest nesting of arrays and objects, counting brackets outside strings."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    return deepest
-
-
-def unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """An object, refusing duplicate member names."""
-    members = dict(pairs)
-    if len(members) != len(pairs):
-        raise ValueError("duplicate member names")
-    return members
-
-
-def reject_constant(name: str) -> Any:
-    """``NaN``, ``Infinity`` and ``-Infinity``, which Python's json accepts."""
-    raise ValueError(f"{name} is not JSON")
-
-
-def finite_number(text: str) -> int | float:
-    """A number that an IEEE 754 double can hold without becoming infinite."""
-    number = float(text)
-    if math.isinf(number):
-        raise ValueError("a number beyond the range of a double")
-    return number if any(char in text for char in ".eE") else int(text)
-
-
-def strings(value: Any) -> Iterator[str]:
-    """Every string of a parsed document, member names included."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for name, member in value.items():
-            yield name
-            yield from strings(member)
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings(item)
+from flask_forge import ijson
+from flask_forge.contract import UNSUPPORTED_MEDIA_TYPE, ProblemError
 
 
 class StrictJSONRequest(Request):
@@ -142,14 +24,6 @@ class StrictJSONRequest(Request):
         self, force: bool = False, silent: bool = False, cache: bool = True
     ) -> Any:
         """The body as I-JSON; the arguments of Flask's version change nothing."""
-        if not is_json_media_type(self.headers.get("Content-Type")):
+        if not ijson.is_json_media_type(self.headers.get("Content-Type")):
             raise ProblemError(UNSUPPORTED_MEDIA_TYPE)
-        if (self.content_length or 0) > MAX_BODY_BYTES:
-            raise ProblemError(CONTENT_TOO_LARGE)
-        # Counting what arrives also limits chunked bodies, which declare no length.
-        body = bytearray()
-        while chunk := self.stream.read(MAX_BODY_BYTES + 1 - len(body)):
-            body += chunk
-            if len(body) > MAX_BODY_BYTES:
-                raise ProblemError(CONTENT_TOO_LARGE)
-        return loads(bytes(body))
+        return ijson.loads(ijson.read(self.stream, self.content_length))

@@ -2,10 +2,9 @@
 
 Counterparts: ``fastapi_forge/schemas.py`` (pydantic), ``django_forge/serializers.py``.
 Flask validates nothing by itself; marshmallow does it here. Each error *message* below
-is the contract's error code; their contract texts live in ``errors.py``.
+is the contract's error code; ``errors.py`` turns them into the contract's items.
 """
 
-import re
 from typing import Any
 
 from marshmallow import (
@@ -20,14 +19,22 @@ from marshmallow import (
 )
 from werkzeug.datastructures import MultiDict
 
-TIERS = ("Standard", "Pro", "Enterprise")
-MAX_NAME_LENGTH = 64
-MAX_OFFSET = MAX_ID = 2**63 - 1
+from flask_forge.contract import (
+    CONTROL_CHARACTERS,
+    DEFAULT_LIMIT,
+    DEFAULT_TIER,
+    MAX_ID,
+    MAX_LIMIT,
+    MAX_NAME_LENGTH,
+    MAX_OFFSET,
+    TIERS,
+    TIMESTAMP_FORMAT,
+    parse_canonical_integer,
+)
+from flask_forge.errors import QueryValidationError
+from flask_forge.openapi import NAME_PATTERN, TIMESTAMP_PATTERN
+
 INT64 = {"format": "int64"}
-NO_CONTROL_PATTERN = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
-RFC3339_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$"
-CONTROL_CHARACTERS = [chr(code) for code in (*range(0x20), *range(0x7F, 0xA0))]
-CANONICAL_INTEGER = re.compile("0|[1-9][0-9]*")
 
 
 class JSONString(fields.String):
@@ -81,7 +88,7 @@ class UserCreate(Body):
     """Body of POST /forge/users."""
 
     name = Name(required=True)
-    tier = Tier(load_default="Standard")
+    tier = Tier(load_default=DEFAULT_TIER)  # R13
 
 
 class UserUpdate(Body):
@@ -104,14 +111,14 @@ class UserRead(Schema):
     name = fields.String(
         required=True,
         validate=validate.Length(1, MAX_NAME_LENGTH),
-        metadata={"pattern": NO_CONTROL_PATTERN},
+        metadata={"pattern": NAME_PATTERN},
     )
     tier = fields.String(required=True, validate=validate.OneOf(TIERS))
     # Always UTC (the model sees to it), six fractional digits and a Z (R1).
     created_at = fields.DateTime(
-        format="%Y-%m-%dT%H:%M:%S.%fZ",
+        format=TIMESTAMP_FORMAT,
         required=True,
-        metadata={"pattern": RFC3339_PATTERN},
+        metadata={"pattern": TIMESTAMP_PATTERN},
     )
 
 
@@ -119,17 +126,13 @@ class UserPage(Schema):
     """Body of GET /forge/users."""
 
     items = fields.List(
-        fields.Nested(UserRead), required=True, validate=validate.Length(max=100)
+        fields.Nested(UserRead), required=True, validate=validate.Length(max=MAX_LIMIT)
     )
     total = fields.Integer(required=True, validate=validate.Range(0), metadata=INT64)
-    limit = fields.Integer(required=True, validate=validate.Range(1, 100))
+    limit = fields.Integer(required=True, validate=validate.Range(1, MAX_LIMIT))
     offset = fields.Integer(
         required=True, validate=validate.Range(0, MAX_OFFSET), metadata=INT64
     )
-
-
-class QueryValidationError(ValidationError):
-    """Errors of the list query, told apart from a body's: they name parameters."""
 
 
 class CanonicalInteger(fields.Integer):
@@ -141,17 +144,18 @@ class CanonicalInteger(fields.Integer):
     def _deserialize(
         self, value: Any, attr: str | None, data: Any, **kwargs: Any
     ) -> int:
-        if not CANONICAL_INTEGER.fullmatch(value):
-            raise self.make_error("invalid")
-        # Twenty digits already exceed every bound; int() refuses over 4300 digits.
-        return int(value) if len(value) <= 20 else MAX_OFFSET + 1
+        try:
+            return parse_canonical_integer(value)
+        except ValueError as error:
+            raise self.make_error("invalid") from error
 
 
 class UserListQuery(Schema):
     """Query of GET /forge/users; other parameters are ignored (R20)."""
 
     limit = CanonicalInteger(
-        load_default=20, validate=validate.Range(1, 100, error="out_of_range")
+        load_default=DEFAULT_LIMIT,
+        validate=validate.Range(1, MAX_LIMIT, error="out_of_range"),
     )
     offset = CanonicalInteger(
         load_default=0,

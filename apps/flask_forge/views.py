@@ -1,26 +1,26 @@
 """The handlers of /forge/users and /healthz, on one blueprint.
 
 Counterparts: ``fastapi_forge/views.py`` (a router), ``django_forge/views.py`` (a
-viewset).
+viewset). What the document says of each view is one entry of ``docs.py``; which ids
+are paths, and the Allow header, are ``routing.py``'s.
 """
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.routing import BaseConverter
 
-from flask_forge.db import db
-from flask_forge.errors import (
+from flask_forge.contract import (
     NAME_CONFLICT,
     SERVICE_UNAVAILABLE,
     USER_NOT_FOUND,
     ProblemError,
-    allow_header,
 )
+from flask_forge.db import db
 from flask_forge.models import User
+from flask_forge.routing import allowed_methods
 from flask_forge.schemas import (
     Health,
     UserCreate,
@@ -30,74 +30,9 @@ from flask_forge.schemas import (
     UserUpdate,
 )
 
-MAX_ID = 2**63 - 1
-
-
-def decimal_up_to(bound: int) -> str:
-    """A regex of the canonical decimal integers from 1 to ``bound``.
-
-    A regex cannot compare numbers, so it lists the shorter numbers, then for each digit
-    of the bound the numbers that match it so far and are smaller at that digit.
-    """
-    digits = str(bound)
-    shorter = f"[1-9][0-9]{{0,{len(digits) - 2}}}"
-    same_length = [
-        f"{digits[:i]}[{int(i == 0)}-{int(digit) - 1}][0-9]{{{len(digits) - i - 1}}}"
-        for i, digit in enumerate(digits)
-        if int(digit) > int(i == 0)
-    ]
-    return "|".join([shorter, *same_length, digits])
-
-
-class UserIdConverter(BaseConverter):
-    """``<user_id:id>`` matches canonical ids up to 2^63-1; others are no route."""
-
-    # Werkzeug's int converter takes any Unicode digit (U+0661 is one) and any size.
-    # A regex, not a check in to_python(): Werkzeug answers 405 on a path whose
-    # converter refused the value, where R3 wants no route at all.
-    regex = f"(?:{decimal_up_to(MAX_ID)})"
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-    def to_url(self, value: int) -> str:
-        return str(value)
-
-
 bp = Blueprint("forge", __name__)
 USERS = "/forge/users"
 USER = "/forge/users/<user_id:id>"
-
-
-def find_user(user_id: int) -> User:
-    """The user with this id, or the user 404."""
-    # Not db.get_or_404(): its 404 could not be told from the route 404 (R5).
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise ProblemError(USER_NOT_FOUND)
-    return user
-
-
-def commit_unique() -> None:
-    """Commit, turning a clash on the unique name key into the 409 (R18).
-
-    An update whose user a racing DELETE removed first matches no row: the user 404.
-    """
-    try:
-        db.session.commit()
-    except IntegrityError as error:
-        db.session.rollback()
-        raise ProblemError(NAME_CONFLICT) from error
-    except StaleDataError as error:
-        db.session.rollback()
-        raise ProblemError(USER_NOT_FOUND) from error
-
-
-def no_content(headers: dict[str, str] | None = None) -> Response:
-    """A 204, without the text/html Content-Type Flask gives every response (R5)."""
-    response = Response(status=204, headers=headers)
-    del response.headers["Content-Type"]
-    return response
 
 
 @bp.post(USERS)
@@ -107,6 +42,7 @@ def create_user() -> tuple[Response, int, dict[str, str]]:
     user = User(**fields, created_at=datetime.now(UTC))
     db.session.add(user)
     commit_unique()
+    # R15: the path only, no scheme or host.
     location = url_for(".get_user", id=user.id)
     return jsonify(UserRead().dump(user)), 201, {"Location": location}
 
@@ -154,8 +90,8 @@ def update_user(id: int) -> Response:
 @bp.delete(USER)
 def delete_user(id: int) -> Response:
     """Delete a user."""
-    # One DELETE statement, not get-then-delete: of racing deletes, one deletes a
-    # row and the others see none, so exactly one answers 204 (R23).
+    # R23: one DELETE statement, not get-then-delete: of racing deletes, one deletes a
+    # row and the others see none, so exactly one answers 204.
     deleted = db.session.scalar(delete(User).where(User.id == id).returning(User.id))
     db.session.commit()
     if deleted is None:
@@ -173,18 +109,42 @@ def check_health() -> Response:
     return jsonify(Health().dump({"status": "ok"}))
 
 
-# PROVIDE_AUTOMATIC_OPTIONS is off: Flask's own OPTIONS answers 200 with text/html
-# and lists the methods in set order.
+# R4: PROVIDE_AUTOMATIC_OPTIONS is off, for Flask's own OPTIONS answers 200 with
+# text/html and lists the methods in set order.
 @bp.route(USERS, methods=["OPTIONS"])
 @bp.route(USER, methods=["OPTIONS"])
 @bp.route("/healthz", methods=["OPTIONS"])
 def options(id: int | None = None) -> Response:
     """Name the methods this path allows."""
-    adapter = current_app.url_map.bind_to_environ(request.environ)
-    return no_content({"Allow": allow_header(adapter.allowed_methods())})
+    return no_content({"Allow": allowed_methods()})
 
 
-def init_app(app: Flask) -> None:
-    """Register the id converter, then the routes that use it."""
-    app.url_map.converters["user_id"] = UserIdConverter
-    app.register_blueprint(bp)
+def find_user(user_id: int) -> User:
+    """The user with this id, or the user 404."""
+    # Not db.get_or_404(): its 404 could not be told from the route 404 (R5).
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise ProblemError(USER_NOT_FOUND)
+    return user
+
+
+def commit_unique() -> None:
+    """Commit, turning a clash on the unique name key into the 409 (R18).
+
+    An update whose user a racing DELETE removed first matches no row: the user 404.
+    """
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise ProblemError(NAME_CONFLICT) from error
+    except StaleDataError as error:
+        db.session.rollback()
+        raise ProblemError(USER_NOT_FOUND) from error
+
+
+def no_content(headers: dict[str, str] | None = None) -> Response:
+    """A 204, without the text/html Content-Type Flask gives every response (R5)."""
+    response = Response(status=204, headers=headers)
+    del response.headers["Content-Type"]
+    return response
