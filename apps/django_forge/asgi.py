@@ -8,7 +8,7 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-from django_forge.apps import require_secret_key
+from django_forge.settings import require_secret_key
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "django_forge.settings")
 

@@ -1,13 +1,14 @@
 """What the OpenAPI document says beyond the serializers, and Swagger UI's files.
 
 Counterparts: ``fastapi_forge/docs.py``, ``flask_forge/docs.py``. drf-spectacular
-writes the document from the viewset and serializers; ``views.py`` adds, through
-``extend_schema``, the problem answers and the Location header built here from
-``errors.py``. drf-spectacular's own ``SpectacularSwaggerView`` serves /docs
-(``urls.py``), loading Swagger UI from ``SPECTACULAR_SETTINGS["SWAGGER_UI_DIST"]``,
-which ``settings.py`` points at ``swagger_ui_file`` below: the swagger-ui-py package's
-files, served by the app itself, so the page works with no network. The README's
-OpenAPI section lists what the document still lacks.
+writes the document from the viewset and serializers; ``describe_users`` and
+``describe_health`` below, one decorator per view of ``views.py``, add each action's
+summary, problem answers and headers, built from ``contract.py`` and ``openapi.py``.
+drf-spectacular's own ``SpectacularSwaggerView`` serves /docs (``urls.py``), loading
+Swagger UI from ``SPECTACULAR_SETTINGS["SWAGGER_UI_DIST"]``, which ``settings.py``
+points at ``swagger_ui_file`` below: the swagger-ui-py package's files, served by the
+app itself, so the page works with no network. The README's OpenAPI section lists
+what the document still lacks.
 """
 
 from importlib.resources import files
@@ -15,82 +16,48 @@ from typing import Any
 
 from django.http import FileResponse, HttpRequest
 from django.views.static import serve
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 
-from django_forge.errors import (
-    CONTENT_TOO_LARGE,
-    FIELD_DETAILS,
-    MALFORMED_JSON,
-    NAME_CONFLICT,
+from django_forge.contract import (
+    INTERNAL_ERROR,
     PROBLEM_JSON,
-    UNSUPPORTED_MEDIA_TYPE,
+    SERVICE_UNAVAILABLE,
+    USER_NOT_FOUND,
     VALIDATION_FAILED,
     Problem,
 )
+from django_forge.openapi import (
+    BODY_PROBLEMS,
+    BODY_VALIDATION,
+    LOCATION,
+    QUERY_VALIDATION,
+    USER_ID,
+    problem_schema,
+)
+from django_forge.serializers import (
+    HealthSerializer,
+    UserListQuerySerializer,
+    UserPageSerializer,
+    UserSerializer,
+)
 
 SWAGGER_UI = files("swagger_ui") / "static"
-USER_ID = OpenApiParameter(
-    "id",
-    {"type": "string", "pattern": "^[1-9][0-9]{0,18}$", "maxLength": 19},
-    OpenApiParameter.PATH,
-)
-"""R3's id as text; drf-spectacular would write ``lookup_value_regex`` unanchored."""
-LOCATION = {"pattern": "^/forge/users/[1-9][0-9]{0,18}$"}
-BODY_PROBLEMS = (
-    MALFORMED_JSON,
-    NAME_CONFLICT,
-    CONTENT_TOO_LARGE,
-    UNSUPPORTED_MEDIA_TYPE,
+# R3's id as text; drf-spectacular would write lookup_value_regex unanchored.
+USER_ID_PARAMETER = OpenApiParameter("id", USER_ID, OpenApiParameter.PATH)
+LOCATION_HEADER = OpenApiParameter(
+    "Location",
+    LOCATION,
+    OpenApiParameter.HEADER,
+    required=True,
+    response=[201],  # a header of the 201, not of the request
 )
 
 Responses = dict[int | tuple[int, str], Any]
-
-
-def problem_schema(problem: Problem) -> dict[str, Any]:
-    """The body of one problem of R5, its members pinned to the contract's texts."""
-    return {
-        "type": "object",
-        "required": ["type", "title", "status", "detail"],
-        "additionalProperties": False,
-        "properties": {
-            "type": {
-                "type": "string",
-                "format": "uri-reference",
-                "const": problem.type,
-            },
-            "title": {"type": "string", "const": problem.title},
-            "status": {"type": "integer", "const": problem.status},
-            "detail": {"type": "string", "const": problem.detail},
-        },
-    }
-
-
-def validation_schema(place: str, codes: list[str], **place_schema: Any) -> Any:
-    """The 422 problem whose ``errors`` name a ``place`` (pointer or parameter)."""
-    schema = problem_schema(VALIDATION_FAILED)
-    error = {
-        "type": "object",
-        "required": ["code", "detail", place],
-        "additionalProperties": False,
-        "properties": {
-            "code": {"type": "string", "enum": codes},
-            "detail": {"type": "string"},
-            place: {"type": "string", **place_schema},
-        },
-    }
-    schema["required"].append("errors")
-    schema["properties"]["errors"] = {"type": "array", "minItems": 1, "items": error}
-    return schema
-
-
-BODY_VALIDATION = validation_schema(
-    "pointer",
-    list(FIELD_DETAILS),
-    pattern="^#(/([A-Za-z0-9._!$&'()*+,;=:@?-]|~[01]|%[0-9A-F]{2})*)?$",
-)
-QUERY_VALIDATION = validation_schema(
-    "parameter", ["type", "out_of_range", "enum"], enum=["limit", "offset", "tier"]
-)
 
 
 def problems(*problems: Problem, validation: Any = None) -> Responses:
@@ -109,13 +76,59 @@ def problems(*problems: Problem, validation: Any = None) -> Responses:
     return responses
 
 
-LOCATION_HEADER = OpenApiParameter(
-    "Location",
-    {"type": "string", **LOCATION},
-    OpenApiParameter.HEADER,
-    required=True,
-    response=[201],  # a header of the 201, not of the request
+describe_users = extend_schema_view(
+    create=extend_schema(
+        summary="Create a user.",
+        parameters=[LOCATION_HEADER],
+        responses={
+            201: UserSerializer,
+            **problems(*BODY_PROBLEMS, INTERNAL_ERROR, validation=BODY_VALIDATION),
+        },
+    ),
+    list=extend_schema(
+        summary="List users by id, a page at a time, optionally of one tier.",
+        parameters=[UserListQuerySerializer],
+        responses={
+            200: UserPageSerializer,
+            **problems(INTERNAL_ERROR, validation=QUERY_VALIDATION),
+        },
+    ),
+    retrieve=extend_schema(
+        summary="Read one user.",
+        parameters=[USER_ID_PARAMETER],
+        responses={200: UserSerializer, **problems(USER_NOT_FOUND, INTERNAL_ERROR)},
+    ),
+    partial_update=extend_schema(
+        summary="Change a user's name and/or tier.",
+        parameters=[USER_ID_PARAMETER],
+        responses={
+            200: UserSerializer,
+            **problems(
+                *BODY_PROBLEMS,
+                USER_NOT_FOUND,
+                INTERNAL_ERROR,
+                validation=BODY_VALIDATION,
+            ),
+        },
+    ),
+    destroy=extend_schema(
+        summary="Delete a user.",
+        parameters=[USER_ID_PARAMETER],
+        responses={204: None, **problems(USER_NOT_FOUND, INTERNAL_ERROR)},
+    ),
 )
+"""The document of ``UserViewSet``, action by action."""
+
+describe_health = extend_schema_view(
+    get=extend_schema(
+        summary="Say whether the database answers.",
+        responses={
+            200: HealthSerializer,
+            **problems(INTERNAL_ERROR, SERVICE_UNAVAILABLE),
+        },
+    )
+)
+"""The document of ``HealthView``."""
 
 
 def swagger_ui_file(request: HttpRequest, name: str) -> FileResponse:

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db import models
 
+from django_forge.contract import MAX_NAME_LENGTH
+
 
 class Tier(models.TextChoices):
     """The tiers of R13, spelled as the contract spells them."""
@@ -19,11 +21,11 @@ class Tier(models.TextChoices):
 class User(models.Model):
     """A user of the contract: id, name, tier and creation time."""
 
-    # On SQLite Django declares it AUTOINCREMENT: no id is handed out again (R17).
+    # R17: on SQLite Django declares it AUTOINCREMENT: no id is handed out again.
     id = models.BigAutoField(primary_key=True)
-    name = models.CharField(max_length=64)
-    # str.casefold() can triple a name's length; the unique index enforces R18.
-    name_key = models.CharField(max_length=192, unique=True)
+    name = models.CharField(max_length=MAX_NAME_LENGTH)
+    # R18: the unique index compares casefolded names; casefold() can triple a length.
+    name_key = models.CharField(max_length=3 * MAX_NAME_LENGTH, unique=True)
     tier = models.CharField(max_length=10, choices=Tier, default=Tier.STANDARD)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -37,7 +39,7 @@ class User(models.Model):
         """Keep ``name_key`` in step with ``name`` on every save."""
         self.name_key = self.name.casefold()
         if not self._state.adding:
-            # Django inserts a row its UPDATE did not find: a user that a racing DELETE
-            # removed would come back. Forced, the update raises instead (R23).
+            # R22: Django inserts a row its UPDATE did not find, so a user that a racing
+            # DELETE removed would come back. Forced, the update raises instead.
             kwargs.setdefault("force_update", True)
         super().save(*args, **kwargs)

@@ -1,11 +1,10 @@
 """Request and response shapes: DRF serializers that carry the contract's field rules.
 
 Counterparts: ``fastapi_forge/schemas.py`` (pydantic), ``flask_forge/schemas.py``
-(marshmallow). The error *codes* are decided here; their contract texts live in
-``errors.py``.
+(marshmallow). The error *codes* are decided here; ``errors.py`` turns them into the
+contract's items.
 """
 
-import re
 from collections.abc import Mapping
 from datetime import UTC
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -17,16 +16,22 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.fields import empty
 
+from django_forge.contract import (
+    CONTROL_CHARACTERS,
+    DEFAULT_LIMIT,
+    MAX_ID,
+    MAX_LIMIT,
+    MAX_NAME_LENGTH,
+    MAX_OFFSET,
+    TIMESTAMP_FORMAT,
+    parse_canonical_integer,
+)
 from django_forge.models import Tier, User
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-MAX_NAME_LENGTH = 64
-MAX_OFFSET = MAX_ID = 2**63 - 1
-NO_CONTROL_CHARACTERS = "^[^\x00-\x1f\x7f-\x9f]*$"
-CANONICAL_INTEGER = re.compile("0|[1-9][0-9]*")
-RFC3339 = "%Y-%m-%dT%H:%M:%S.%fZ"
+NO_CONTROL_CHARACTERS = f"^[^{CONTROL_CHARACTERS}]*$"
 
 
 class NameField(serializers.CharField):
@@ -73,11 +78,11 @@ class UserSerializer(serializers.ModelSerializer[User]):
     # Declared for the document: a positive 64-bit integer (R1, R17).
     id = serializers.IntegerField(read_only=True, min_value=1, max_value=MAX_ID)
     name = NameField()
-    # Absent from a create, the model's default applies: Standard.
+    # R13: absent from a create, the model's default applies: Standard.
     tier = TierField(required=False)
     # Not DRF's ISO 8601, which drops a zero fraction: always six digits and a Z (R1).
     created_at = serializers.DateTimeField(
-        read_only=True, format=RFC3339, default_timezone=UTC
+        read_only=True, format=TIMESTAMP_FORMAT, default_timezone=UTC
     )
 
     class Meta:
@@ -114,7 +119,7 @@ class UserPageSerializer(serializers.Serializer[dict[str, Any]]):
     # The bounds document the output (R19); nothing validates it.
     items = UserSerializer(many=True)
     total = serializers.IntegerField(min_value=0)
-    limit = serializers.IntegerField(min_value=1, max_value=100)
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT)
     offset = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET)
 
 
@@ -142,10 +147,10 @@ class CanonicalIntegerField(QueryParameter, serializers.IntegerField):
     """Digits only, no sign, no leading zeros: stricter than IntegerField's int()."""
 
     def to_internal_value(self, data: str) -> int:
-        if not CANONICAL_INTEGER.fullmatch(data):
+        try:
+            return parse_canonical_integer(data)
+        except ValueError:
             self.fail("invalid")
-        # Twenty digits already exceed every bound; int() refuses over 4300 digits.
-        return int(data) if len(data) <= 20 else MAX_OFFSET + 1
 
 
 class QueryChoiceField(QueryParameter, serializers.ChoiceField):
@@ -155,7 +160,9 @@ class QueryChoiceField(QueryParameter, serializers.ChoiceField):
 class UserListQuerySerializer(serializers.Serializer[dict[str, Any]]):
     """Query of GET /forge/users; every other parameter is ignored."""
 
-    limit = CanonicalIntegerField(min_value=1, max_value=100, default=20)
+    limit = CanonicalIntegerField(
+        min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT
+    )
     offset = CanonicalIntegerField(min_value=0, max_value=MAX_OFFSET, default=0)
     tier = QueryChoiceField(choices=Tier.choices, required=False)
 

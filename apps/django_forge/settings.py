@@ -8,8 +8,8 @@ Counterparts: ``fastapi_forge/config.py`` and ``app.py``, ``flask_forge/config.p
 import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 # On, Django answers an unknown path or a crash with its HTML debug pages, not R5.
@@ -17,10 +17,20 @@ DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
 
 # Empty when DEBUG is off and no key is set. Django refuses an empty key at its first
 # use, not at import, so commands that need none (migrate, mypy's django plugin) run
-# without one; wsgi.py and asgi.py use it at once, so a server refuses to start.
+# without one; wsgi.py and asgi.py call require_secret_key(), so a server refuses.
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (
     "django-insecure-forge-development-only" if DEBUG else ""
 )
+
+
+def require_secret_key() -> None:
+    """Refuse to serve without a secret key, naming the variable to set."""
+    if not SECRET_KEY:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set: set it, or DJANGO_DEBUG=1 for a"
+            " development key"
+        )
+
 
 # "testserver" is the host of the in-process test clients.
 ALLOWED_HOSTS = os.environ.get(
@@ -30,38 +40,18 @@ ALLOWED_HOSTS = os.environ.get(
 FORGE_DATA_DIR = Path(os.environ.get("FORGE_DATA_DIR", "data"))
 """Relative to the working directory (git ignores ``data/``), not the package."""
 
-SQLITE = "django.db.backends.sqlite3"
-ENGINES = {
-    "sqlite": SQLITE,
-    "postgres": "django.db.backends.postgresql",  # psycopg 3
-    "postgresql": "django.db.backends.postgresql",
-}
-
 
 def database(url: str) -> dict[str, Any]:
-    """The ``DATABASES`` entry of a ``DATABASE_URL`` (``sqlite:///path``, ``postgresql://...``).
+    """The ``DATABASES`` entry of a ``DATABASE_URL``, read by dj-database-url.
 
     Empty means an embedded SQLite file in ``FORGE_DATA_DIR``, whose folder is made here
-    because SQLite will not make it.
+    because SQLite will not make it. As in SQLAlchemy, ``sqlite:///relative/path`` and
+    ``sqlite:////absolute/path``.
     """
     if not url:
         FORGE_DATA_DIR.mkdir(parents=True, exist_ok=True)
-        return {"ENGINE": SQLITE, "NAME": FORGE_DATA_DIR / "django.sqlite3"}
-    parts = urlsplit(url)
-    if parts.scheme not in ENGINES:
-        raise ImproperlyConfigured(f"DATABASE_URL: unknown scheme {parts.scheme!r}")
-    if parts.scheme == "sqlite":
-        # As in SQLAlchemy: sqlite:///relative/path, sqlite:////absolute/path.
-        return {"ENGINE": SQLITE, "NAME": unquote(parts.path[1:])}
-    return {
-        "ENGINE": ENGINES[parts.scheme],
-        "NAME": unquote(parts.path[1:]),
-        "USER": unquote(parts.username or ""),
-        "PASSWORD": unquote(parts.password or ""),
-        "HOST": parts.hostname or "",
-        "PORT": parts.port or "",
-        "OPTIONS": dict(parse_qsl(parts.query)),
-    }
+        url = f"sqlite:///{FORGE_DATA_DIR / 'django.sqlite3'}"
+    return dict(dj_database_url.parse(url))
 
 
 DATABASES = {"default": database(os.environ.get("DATABASE_URL", ""))}
@@ -96,7 +86,7 @@ REST_FRAMEWORK = {
     # R7-R9: one parser, which owns the contract's media types, size and I-JSON.
     "DEFAULT_PARSER_CLASSES": ["django_forge.parsing.StrictJSONParser"],
     # R5: JSON only, whatever Accept says: no browsable API, no 406, no ?format=.
-    "DEFAULT_RENDERER_CLASSES": ["django_forge.parsing.UnescapedJSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["django_forge.renderers.UnescapedJSONRenderer"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "django_forge.parsing.JSONOnlyNegotiation",
     "URL_FORMAT_OVERRIDE": None,
     "EXCEPTION_HANDLER": "django_forge.errors.exception_handler",

@@ -1,0 +1,193 @@
+"""The contract's fixed values and texts, written once for every framework.
+
+This file is the same in ``fastapi_forge``, ``flask_forge`` and ``django_forge``: it
+knows no framework, and is copied rather than shared so that each app's folder lifts
+out alone (``tests/test_layout.py`` keeps the copies identical). It holds what the
+contract fixes and a framework would otherwise restate: the problem table (R5), the
+422's error items (R11), the bounds of names, ids and pages, the tiers, the id regex
+(R3) and the order of ``Allow`` (R4).
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+PROBLEM_JSON = "application/problem+json"
+
+TIERS = ("Standard", "Pro", "Enterprise")
+DEFAULT_TIER = "Standard"  # R13: a create without a tier
+MAX_NAME_LENGTH = 64  # R12, in code points, after stripping
+# R12 step 7: C0, DEL and C1, which a stripped name may not hold.
+CONTROL_CHARACTERS = "".join(map(chr, [*range(0x20), *range(0x7F, 0xA0)]))
+MAX_ID = MAX_OFFSET = 2**63 - 1  # R3, R20: the largest id and offset SQL takes
+DEFAULT_LIMIT, MAX_LIMIT = 20, 100  # R20
+# R1: always UTC, six fractional digits and a capital Z, never +00:00.
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+# R4: the order of the Allow header, whatever order a framework keeps methods in.
+METHOD_ORDER = ("GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS")
+CANONICAL_INTEGER = re.compile("0|[1-9][0-9]*")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One row of the contract's problem table (R5)."""
+
+    status: int
+    title: str
+    detail: str
+    type: str = "about:blank"
+
+    def body(self) -> dict[str, Any]:
+        """The problem document, without the ``errors`` of a 422."""
+        return {
+            "type": self.type,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+
+
+# The titles of about:blank problems are RFC 9110's reason phrases, written out:
+# Python 3.11's HTTPStatus still says "Request Entity Too Large" for 413.
+MALFORMED_JSON = Problem(
+    400,
+    "Malformed JSON",
+    "The request body is not a valid I-JSON document.",
+    "urn:forge:problem:malformed-json",
+)
+ROUTE_NOT_FOUND = Problem(404, "Not Found", "No API path matches this URL.")
+USER_NOT_FOUND = Problem(404, "Not Found", "No user exists with this id.")
+METHOD_NOT_ALLOWED = Problem(
+    405,
+    "Method Not Allowed",
+    "This method is not allowed on this path; the Allow header lists the allowed ones.",
+)
+NAME_CONFLICT = Problem(
+    409,
+    "Name already in use",
+    "Another user already has this name.",
+    "urn:forge:problem:conflict",
+)
+CONTENT_TOO_LARGE = Problem(
+    413, "Content Too Large", "The request body is larger than 16384 bytes."
+)
+UNSUPPORTED_MEDIA_TYPE = Problem(
+    415,
+    "Unsupported Media Type",
+    "The request body must be sent as application/json"
+    " with charset utf-8 or no charset.",
+)
+VALIDATION_FAILED = Problem(
+    422,
+    "Validation failed",
+    "The request has invalid values; the errors member lists each one.",
+    "urn:forge:problem:validation-error",
+)
+INTERNAL_ERROR = Problem(
+    500, "Internal Server Error", "The server could not handle this request."
+)
+SERVICE_UNAVAILABLE = Problem(
+    503, "Service Unavailable", "The database is not answering."
+)
+
+
+class ProblemError(Exception):
+    """Raised to answer with one of the problems above, as each ``errors.py`` does."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.detail)
+        self.problem = problem
+
+
+# R11: the detail of each error, fixed by its code and its place.
+FIELD_DETAILS = {
+    "required": "This field is required.",
+    "null": "This field must not be null.",
+    "type": "This field must be a string.",
+    "blank": "This field must not be blank.",
+    "too_long": "This field must be at most 64 characters long.",
+    "invalid": "This field must not contain control characters.",
+    "enum": "This field must be one of: Standard, Pro, Enterprise.",
+    "unknown_field": "This field is not allowed.",
+}
+BODY_NOT_AN_OBJECT = "The request body must be a JSON object."
+NOT_AN_INTEGER = (
+    "This parameter must be a decimal integer: digits only, no sign, no leading zeros."
+)
+PARAMETER_DETAILS = {
+    ("limit", "type"): NOT_AN_INTEGER,
+    ("limit", "out_of_range"): "This parameter must be between 1 and 100.",
+    ("offset", "type"): NOT_AN_INTEGER,
+    ("offset", "out_of_range"): (
+        "This parameter must be between 0 and 9223372036854775807."
+    ),
+    ("tier", "enum"): "This parameter must be one of: Standard, Pro, Enterprise.",
+}
+REPEATED_PARAMETER = "This parameter must be given at most once."
+QUERY_CODES = ("type", "out_of_range", "enum")
+"""The codes of query errors; "repeated" below is a ``type`` with its own detail."""
+
+
+def body_error(code: str, member: str | None) -> dict[str, str]:
+    """One body error of a 422; ``member`` None is the body itself, not an object."""
+    if member is None:  # R10
+        return {"code": "type", "detail": BODY_NOT_AN_OBJECT, "pointer": "#"}
+    return {"code": code, "detail": FIELD_DETAILS[code], "pointer": pointer(member)}
+
+
+def query_error(code: str, parameter: str) -> dict[str, str]:
+    """One query error of a 422; "repeated" is a parameter given twice (R20)."""
+    if code == "repeated":
+        return {"code": "type", "detail": REPEATED_PARAMETER, "parameter": parameter}
+    detail = PARAMETER_DETAILS[(parameter, code)]
+    return {"code": code, "detail": detail, "parameter": parameter}
+
+
+def sorted_errors(errors: Iterable[dict[str, str]]) -> list[dict[str, str]]:
+    """A 422's errors in R11's order: by pointer or parameter, then by code."""
+    return sorted(
+        errors,
+        key=lambda error: (error.get("pointer") or error["parameter"], error["code"]),
+    )
+
+
+def pointer(member: str) -> str:
+    """An RFC 6901 pointer to a top-level member, in URI fragment form (R11)."""
+    token = member.replace("~", "~0").replace("/", "~1")
+    return "#/" + quote(token, safe="!$&'()*+,;=:@/?")
+
+
+def allow_header(methods: Iterable[str]) -> str:
+    """The ``Allow`` header of a path with these methods, in the order of R4."""
+    allowed = set(methods)
+    return ", ".join(method for method in METHOD_ORDER if method in allowed)
+
+
+def parse_canonical_integer(text: str) -> int:
+    """The value of a canonical decimal integer (R20), else ValueError."""
+    if not CANONICAL_INTEGER.fullmatch(text):
+        raise ValueError(f"{text!r} is not a canonical decimal integer")
+    # Twenty digits already exceed every bound; int() refuses over 4300 digits.
+    return int(text) if len(text) <= 20 else MAX_OFFSET + 1
+
+
+def decimal_up_to(bound: int) -> str:
+    """A regex of the canonical decimal integers from 1 to ``bound``.
+
+    A regex cannot compare numbers, so it lists the shorter numbers, then for each digit
+    of the bound the numbers that match it so far and are smaller at that digit.
+    """
+    digits = str(bound)
+    shorter = f"[1-9][0-9]{{0,{len(digits) - 2}}}"
+    same_length = [
+        f"{digits[:i]}[{int(i == 0)}-{int(digit) - 1}][0-9]{{{len(digits) - i - 1}}}"
+        for i, digit in enumerate(digits)
+        if int(digit) > int(i == 0)
+    ]
+    return "|".join([shorter, *same_length, digits])
+
+
+USER_ID = decimal_up_to(MAX_ID)
+"""R3: the ids a path may hold; any other segment is no route at all."""
