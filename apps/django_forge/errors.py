@@ -143,5 +143,5 @@ def handler404(request: HttpRequest, exception: Exception) -> JsonResponse:
 
 
 def handler500(request: HttpRequest) -> JsonResponse:
-    """A bug: answer the fixed 500 problem; settings.LOGGING logs the traceback."""
+    """A bug: the fixed 500 problem (R25); settings.LOGGING logs the traceback."""
     return problem_response(INTERNAL_ERROR)

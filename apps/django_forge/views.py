@@ -41,14 +41,6 @@ class UserViewSet(AllowedMethods, viewsets.ModelViewSet[User]):
     # R4: PATCH but no PUT, in the order of the Allow header.
     http_method_names = ("get", "head", "post", "patch", "delete", "options")
 
-    def initialize_request(
-        self, request: HttpRequest, *args: Any, **kwargs: Any
-    ) -> Request:
-        # R8: DRF's own request never parses a body sent without a Content-Length.
-        return StrictJSONRequest.of(
-            super().initialize_request(request, *args, **kwargs)
-        )
-
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """List users by id, a page at a time, optionally of one tier."""
         query = UserListQuerySerializer(data=request.query_params)
@@ -89,6 +81,14 @@ class UserViewSet(AllowedMethods, viewsets.ModelViewSet[User]):
         if not deleted:
             raise NotFound
 
+    def initialize_request(
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> Request:
+        # R8: DRF's own request never parses a body sent without a Content-Length.
+        return StrictJSONRequest.of(
+            super().initialize_request(request, *args, **kwargs)
+        )
+
     def get_success_headers(self, data: Any) -> dict[str, str]:
         # R15: the path only, where DRF looks for a "url" field.
         return {"Location": reverse("user-detail", args=[data["id"]])}
@@ -113,7 +113,8 @@ class HealthView(AllowedMethods):
 def save_unique(serializer: BaseSerializer[User]) -> None:
     """Save, turning a clash on the unique name key into the 409 (R18).
 
-    An update whose user a racing DELETE removed first matches no row: the user 404.
+    An update whose user a racing DELETE removed first matches no row: the user 404
+    (R22).
     """
     try:
         serializer.save()

@@ -104,5 +104,5 @@ def init_app(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def handle_unexpected(request: Request, error: Exception) -> JSONResponse:
-        """A bug: answer the fixed 500 problem and let the server log the traceback."""
+        """A bug: the fixed 500 problem (R25); the server logs the traceback."""
         return problem_response(INTERNAL_ERROR)

@@ -139,7 +139,8 @@ async def find_user(session: AsyncSession, user_id: int) -> User:
 async def commit_unique(session: AsyncSession) -> None:
     """Commit, turning a clash on the unique name key into the 409 (R18).
 
-    An update whose user a racing DELETE removed first matches no row: the user 404.
+    An update whose user a racing DELETE removed first matches no row: the user 404
+    (R22).
     """
     try:
         await session.commit()

@@ -30,7 +30,7 @@ from flask_forge.contract import (
 from flask_forge.routing import allowed_methods
 
 # Werkzeug's own exceptions, by status: routing raises 404 and 405, and Flask wraps
-# every exception no handler took in a 500.
+# every exception no handler took in a 500 (R25).
 WERKZEUG_PROBLEMS = {404: ROUTE_NOT_FOUND, 500: INTERNAL_ERROR}
 
 

@@ -131,7 +131,8 @@ def find_user(user_id: int) -> User:
 def commit_unique() -> None:
     """Commit, turning a clash on the unique name key into the 409 (R18).
 
-    An update whose user a racing DELETE removed first matches no row: the user 404.
+    An update whose user a racing DELETE removed first matches no row: the user 404
+    (R22).
     """
     try:
         db.session.commit()
