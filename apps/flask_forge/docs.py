@@ -21,6 +21,7 @@ from flask import Flask, Response, send_from_directory
 from marshmallow import fields
 from werkzeug.routing import Rule
 
+from flask_forge import schemas
 from flask_forge.contract import (
     INTERNAL_ERROR,
     PROBLEM_JSON,
@@ -36,14 +37,6 @@ from flask_forge.openapi import (
     USER_ID,
     header,
     problem_schema,
-)
-from flask_forge.schemas import (
-    Health,
-    UserCreate,
-    UserListQuery,
-    UserPage,
-    UserRead,
-    UserUpdate,
 )
 
 SWAGGER_UI = str(files("swagger_ui") / "static")
@@ -67,22 +60,22 @@ CONVERTED_ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>")
 # What each view answers besides its problems, which follow from its inputs.
 OPERATIONS: dict[str, dict[str, Any]] = {
     "forge.create_user": {
-        "body": UserCreate,
-        "responses": {201: UserRead},
+        "body": schemas.UserCreate,
+        "responses": {201: schemas.UserRead},
         "problems": (*BODY_PROBLEMS, INTERNAL_ERROR),
     },
     "forge.list_users": {
-        "query": UserListQuery,
-        "responses": {200: UserPage},
+        "query": schemas.UserListQuery,
+        "responses": {200: schemas.UserPage},
         "problems": (INTERNAL_ERROR,),
     },
     "forge.get_user": {
-        "responses": {200: UserRead},
+        "responses": {200: schemas.UserRead},
         "problems": (USER_NOT_FOUND, INTERNAL_ERROR),
     },
     "forge.update_user": {
-        "body": UserUpdate,
-        "responses": {200: UserRead},
+        "body": schemas.UserUpdate,
+        "responses": {200: schemas.UserRead},
         "problems": (*BODY_PROBLEMS, USER_NOT_FOUND, INTERNAL_ERROR),
     },
     "forge.delete_user": {
@@ -90,7 +83,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "problems": (USER_NOT_FOUND, INTERNAL_ERROR),
     },
     "forge.check_health": {
-        "responses": {200: Health},
+        "responses": {200: schemas.Health},
         "problems": (INTERNAL_ERROR, SERVICE_UNAVAILABLE),
     },
     "forge.options": {"responses": {204: None}, "problems": (INTERNAL_ERROR,)},
