@@ -1,4 +1,4 @@
-"""The conformance cases of ``contract/cases/``: load, send and compare them.
+"""The conformance cases of ``contract/cases/``: load, send, compare and report them.
 
 Used by the pytest suite and by ``forge conformance``; it knows HTTP and the contract's
 case format, never a framework. The format is described at the end of
@@ -46,6 +46,24 @@ class Outcome:
     @property
     def passed(self) -> bool:
         return not self.differences
+
+
+def describe_failure(outcome: Outcome, implementation: str) -> str:
+    """A failed case as every report shows it: the case, the request, each difference.
+
+    One format for ``forge conformance`` and the pytest suite, so that a failure reads
+    the same wherever it is met.
+    """
+    case = outcome.case
+    source = f" in {case.source}" if case.source else ""
+    lines = [
+        f"{implementation} failed {case.id}{source} ({', '.join(case.rules)}):"
+        f" {case.title}"
+    ]
+    if outcome.request:
+        lines.append(f"  request: {outcome.request}")
+    lines += [f"  - {difference}" for difference in outcome.differences]
+    return "\n".join(lines)
 
 
 def load_cases(directory: Path = CASES) -> list[Case]:

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from forge.servers import SERVERS
+from forge.urls import parse_named_urls
 
 app = typer.Typer(
     help="Forge: one API contract, three Python web frameworks.",
@@ -121,15 +122,10 @@ def serve(
 
 def parse_urls(options: list[str]) -> dict[str, str]:
     """``--url NAME=URL`` options as {name: base URL}, in the order given."""
-    urls: dict[str, str] = {}
-    for option in options:
-        name, separator, url = option.partition("=")
-        if not separator or not name or not url.startswith(("http://", "https://")):
-            raise typer.BadParameter(
-                f"{option!r}: want NAME=http://host:port", param_hint="--url"
-            )
-        urls[name] = url.rstrip("/")
-    return urls
+    try:
+        return parse_named_urls(options)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--url") from None
 
 
 @app.command()
@@ -177,7 +173,7 @@ def conformance(
     from rich.progress import Progress
 
     from forge import conformance as judge
-    from forge.cases import load_cases
+    from forge.cases import describe_failure, load_cases
 
     urls = parse_urls(url)
     cases = judge.select(load_cases(), case or [])
@@ -189,7 +185,7 @@ def conformance(
     console.print(judge.matrix(report, failures_only))
     for name in urls:
         for outcome in report.failures(name):
-            console.print(judge.describe_failure(name, outcome), markup=False)
+            console.print(describe_failure(outcome, name), markup=False)
     console.print(judge.summary(report))
     if junit is not None:
         judge.write_junit(report, junit)

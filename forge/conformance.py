@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 from rich.table import Table
 
-from forge.cases import Case, Outcome, delete_every_user, run_case
+from forge.cases import Case, Outcome, delete_every_user, describe_failure, run_case
 
 
 @dataclass
@@ -95,16 +95,6 @@ def summary(report: Report) -> Table:
     return table
 
 
-def describe_failure(name: str, outcome: Outcome) -> str:
-    """One failure: the case, the request sent and every difference."""
-    case = outcome.case
-    lines = [f"{name} failed {case.id} ({', '.join(case.rules)}): {case.title}"]
-    if outcome.request:
-        lines.append(f"  request: {outcome.request}")
-    lines += [f"  - {difference}" for difference in outcome.differences]
-    return "\n".join(lines)
-
-
 def write_junit(report: Report, path: Path) -> None:
     """JUnit XML, which CI systems show: one test suite per implementation."""
     suites = ElementTree.Element("testsuites", name="forge conformance")
@@ -133,7 +123,7 @@ def write_junit(report: Report, path: Path) -> None:
                 failure = ElementTree.SubElement(
                     testcase, "failure", message=outcome.differences[0]
                 )
-                failure.text = describe_failure(name, outcome)
+                failure.text = describe_failure(outcome, name)
     ElementTree.indent(suites)
     path.parent.mkdir(parents=True, exist_ok=True)
     ElementTree.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)

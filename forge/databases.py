@@ -1,12 +1,13 @@
-"""Create the apps' databases on a PostgreSQL server when they are missing.
+"""Create and drop the apps' databases on a PostgreSQL server.
 
 SQLite creates its file on first connection (the apps make its folder); PostgreSQL
-needs ``CREATE DATABASE``, which no migration tool runs for you.
+needs ``CREATE DATABASE``, which no migration tool runs for you. ``forge serve``
+creates; the test suite drops, to start each run from a database never used.
 """
 
 import psycopg
 from psycopg import sql
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 
 def ensure_database(database_url: str) -> bool:
@@ -18,18 +19,8 @@ def ensure_database(database_url: str) -> bool:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         return False
-    name = url.database
-    if not name:
-        raise ValueError(f"{url.render_as_string()}: names no database")
-    with psycopg.connect(
-        host=url.host or None,
-        port=url.port,
-        user=url.username,
-        password=url.password,
-        dbname="postgres",
-        autocommit=True,  # CREATE DATABASE cannot run inside a transaction
-        connect_timeout=5,
-    ) as connection:
+    name = database_name(url)
+    with server_connection(url) as connection:
         exists = connection.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
         ).fetchone()
@@ -42,3 +33,39 @@ def ensure_database(database_url: str) -> bool:
         except psycopg.errors.DuplicateDatabase:
             return False  # another process created it in between
         return True
+
+
+def drop_database(database_url: str) -> None:
+    """Drop the PostgreSQL database ``database_url`` names, if it exists.
+
+    Connects to the server's ``postgres`` database, as ``dropdb`` does, and drops it
+    even while some connection is still open on it.
+    """
+    url = make_url(database_url)
+    name = database_name(url)
+    with server_connection(url) as connection:
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(name)
+            )
+        )
+
+
+def database_name(url: URL) -> str:
+    """The name of the database ``url`` names; a URL without one is an error."""
+    if not url.database:
+        raise ValueError(f"{url.render_as_string()}: names no database")
+    return url.database
+
+
+def server_connection(url: URL) -> psycopg.Connection[tuple[object, ...]]:
+    """A connection to the ``postgres`` database of the server ``url`` is on."""
+    return psycopg.connect(
+        host=url.host or None,
+        port=url.port,
+        user=url.username,
+        password=url.password,
+        dbname="postgres",
+        autocommit=True,  # CREATE and DROP DATABASE cannot run inside a transaction
+        connect_timeout=5,
+    )

@@ -5,18 +5,34 @@
 holds the compose file to that). Each app is served the way its framework's docs deploy
 it: FastAPI under uvicorn, Flask and Django under gunicorn, every command run with this
 Python (``python -m ...``) so that the virtual environment's packages are the ones used.
+Each app is one row of ``SERVERS``, each kind of server one template of
+``SERVE_COMMANDS``: what differs between apps is data, not branches.
 """
 
 import secrets
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+SERVE_COMMANDS = {
+    "uvicorn": (
+        "uvicorn", "{application}", "--factory", "--host", "{host}", "--port", "{port}",
+        "--workers", "{workers}",
+    ),
+    # No control socket: gunicorn puts it in ~/.gunicorn/gunicorn.ctl, one path for
+    # both servers, and nothing here uses it.
+    "gunicorn": (
+        "gunicorn", "--bind", "{address}", "--workers", "{workers}",
+        "--access-logfile", "-", "--no-control-socket", "{application}",
+    ),
+}  # fmt: skip
+"""Each production server's command line, after ``python -m``."""
 
 
 @dataclass(frozen=True)
@@ -27,51 +43,64 @@ class Server:
     package: str
     default_port: int
     server: str
-    """The production server's module, run as ``python -m``: uvicorn or gunicorn."""
+    """The production server's module, run as ``python -m``: a key of SERVE_COMMANDS."""
+    application: str
+    """What the server loads: a factory for uvicorn, an application for gunicorn."""
+    migrate: tuple[str, ...]
+    """The migration command after ``python -m``; ``{package_dir}`` is the package's."""
+    variables: Mapping[str, str] = field(default_factory=dict)
+    """Variables the app's commands always run with."""
+    secret_key_variable: str = ""
+    """The variable of a secret key the app needs: a fresh one per run, unless set."""
+    allowed_hosts_variable: str = ""
+    """The variable of the Host names the app accepts: any, off loopback, unless set."""
 
     def migrate_command(self) -> list[str]:
         """The command that migrates the database ``DATABASE_URL`` names."""
-        if self.name == "fastapi":
-            # FastAPI has no command line: Alembic's own, on the app's alembic.ini.
-            ini = str(files(self.package).joinpath("alembic.ini"))
-            return [sys.executable, "-m", "alembic", "-c", ini, "upgrade", "head"]
-        if self.name == "flask":
-            return [
-                sys.executable, "-m", "flask", "--app", "flask_forge.app",
-                "db", "upgrade",
-            ]  # fmt: skip
-        return [sys.executable, "-m", "django", "migrate", "--no-input"]
+        return [sys.executable, "-m", *(self.located(part) for part in self.migrate)]
+
+    def located(self, part: str) -> str:
+        """``part`` with ``{package_dir}`` made the package's folder, wherever it is."""
+        if "{package_dir}" not in part:
+            return part  # finding the folder imports the package: only if needed
+        return part.format(package_dir=files(self.package))
 
     def serve_command(self, host: str, port: int, workers: int) -> list[str]:
         """The production server's command line."""
-        if self.server == "uvicorn":
-            return [
-                sys.executable, "-m", "uvicorn", "fastapi_forge.app:create_app",
-                "--factory", "--host", host, "--port", str(port),
-                "--workers", str(workers),
-            ]  # fmt: skip
-        application = {
-            "flask": "flask_forge.app:create_app()",
-            "django": "django_forge.wsgi",
-        }[self.name]
-        # No control socket: gunicorn puts it in ~/.gunicorn/gunicorn.ctl, one path
-        # for both servers, and nothing here uses it.
-        address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"  # IPv6
+        values = {
+            "application": self.application,
+            "host": host,
+            "port": str(port),
+            "address": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",  # IPv6
+            "workers": str(workers),
+        }
         return [
-            sys.executable, "-m", "gunicorn", "--bind", address,
-            "--workers", str(workers), "--access-logfile", "-",
-            "--no-control-socket", application,
+            sys.executable, "-m",
+            *(part.format(**values) for part in SERVE_COMMANDS[self.server]),
         ]  # fmt: skip
 
 
 SERVERS = {
     server.name: server
     for server in (
-        Server("fastapi", "fastapi_forge", 8001, "uvicorn"),
-        Server("flask", "flask_forge", 8002, "gunicorn"),
-        Server("django", "django_forge", 8003, "gunicorn"),
+        Server(
+            "fastapi", "fastapi_forge", 8001, "uvicorn", "fastapi_forge.app:create_app",
+            # FastAPI has no command line: Alembic's own, on the app's alembic.ini.
+            migrate=("alembic", "-c", "{package_dir}/alembic.ini", "upgrade", "head"),
+        ),
+        Server(
+            "flask", "flask_forge", 8002, "gunicorn", "flask_forge.app:create_app()",
+            migrate=("flask", "--app", "flask_forge.app", "db", "upgrade"),
+        ),
+        Server(
+            "django", "django_forge", 8003, "gunicorn", "django_forge.wsgi",
+            migrate=("django", "migrate", "--no-input"),
+            variables={"DJANGO_SETTINGS_MODULE": "django_forge.settings"},
+            secret_key_variable="DJANGO_SECRET_KEY",
+            allowed_hosts_variable="DJANGO_ALLOWED_HOSTS",
+        ),
     )
-}
+}  # fmt: skip
 
 
 def app_database_url(database_url: str, app: str) -> str:
@@ -109,11 +138,12 @@ def environment(
         # Log lines as they happen, not when a buffer fills.
         "PYTHONUNBUFFERED": "1",
     }
-    if app == "django":
-        variables["DJANGO_SETTINGS_MODULE"] = "django_forge.settings"
+    server = SERVERS[app]
+    variables.update(server.variables)
+    if server.secret_key_variable:
         # A fresh key per run unless the caller set one: nothing here is signed to last.
-        variables.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
-        if host not in LOOPBACK:
-            # Listening beyond loopback: accept whatever name a client uses for it.
-            variables.setdefault("DJANGO_ALLOWED_HOSTS", "*")
+        variables.setdefault(server.secret_key_variable, secrets.token_urlsafe(50))
+    if server.allowed_hosts_variable and host not in LOOPBACK:
+        # Listening beyond loopback: accept whatever name a client uses for it.
+        variables.setdefault(server.allowed_hosts_variable, "*")
     return variables

@@ -11,7 +11,6 @@ session. The suite then deletes every user through the API before each test, so 
 it only at a database you can lose.
 """
 
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -19,16 +18,16 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 
 from forge.cases import delete_every_user
-from forge.databases import ensure_database
+from forge.databases import drop_database, ensure_database
 from forge.servers import app_database_url
+from forge.urls import parse_named_urls
+from tests.databases import POSTGRES_URL, empty_users
 from tests.inprocess import IMPLEMENTATIONS, ClientFactory
 from tests.live import forge_serve
 
-POSTGRES_URL = os.environ.get("FORGE_TEST_POSTGRES_URL", "")
 BACKENDS = [
     "sqlite",
     pytest.param(
@@ -85,15 +84,10 @@ SERVING = pytest.StashKey[ExitStack]()
 
 def live_urls(config: pytest.Config) -> dict[str, str]:
     """The ``--forge-url`` options as {name: base URL}."""
-    urls = {}
-    for option in config.getoption("forge_url"):
-        name, separator, url = option.partition("=")
-        if not separator or not name or not url.startswith(("http://", "https://")):
-            raise pytest.UsageError(
-                f"--forge-url wants NAME=http://host:port, not {option!r}"
-            )
-        urls[name] = url.rstrip("/")
-    return urls
+    try:
+        return parse_named_urls(config.getoption("forge_url"))
+    except ValueError as error:
+        raise pytest.UsageError(f"--forge-url: {error}") from None
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -138,8 +132,7 @@ def postgres_database(implementation: str) -> str:
 @pytest.fixture
 def postgres_url(postgres_database: str) -> str:
     """The implementation's PostgreSQL database with no users, ids starting at 1."""
-    with connect(postgres_database) as connection:
-        connection.execute("TRUNCATE users RESTART IDENTITY")
+    empty_users(postgres_database)
     return postgres_database
 
 
@@ -175,17 +168,3 @@ def client(
     )
     with IMPLEMENTATIONS[implementation].client(database) as in_process:
         yield in_process
-
-
-def connect(database_url: str) -> psycopg.Connection[tuple[object, ...]]:
-    """A psycopg connection to a ``postgresql://`` URL, committing each statement."""
-    plain = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
-    return psycopg.connect(plain, autocommit=True)
-
-
-def drop_database(database_url: str) -> None:
-    """Drop the database ``database_url`` names, if it exists, from ``postgres``."""
-    name = database_url.rsplit("/", 1)[1].split("?")[0]
-    server = database_url.rsplit("/", 1)[0] + "/postgres"
-    with connect(server) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

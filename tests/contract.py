@@ -1,21 +1,33 @@
-"""Expected values read from ``contract/``, so that tests never restate them."""
+"""Expected values read from ``contract/``, so that tests never restate them.
+
+From ``problems.json`` and ``openapi.json`` as data, and from the rules and tables of
+``contract/README.md`` through ``tests/markdown.py``.
+"""
 
 import json
+import re
 from typing import Any
 
 import httpx
 
 from forge.cases import CONTRACT
+from tests import markdown
 
+README = CONTRACT / "README.md"
 PROBLEMS: dict[str, dict[str, Any]] = json.loads(
     (CONTRACT / "problems.json").read_text(encoding="utf-8")
 )["problems"]
 JSON = {"Content-Type": "application/json"}
-ALLOW = {
-    "/forge/users": "GET, HEAD, POST, OPTIONS",
-    "/forge/users/{id}": "GET, HEAD, PATCH, DELETE, OPTIONS",
-    "/healthz": "GET, HEAD, OPTIONS",
-}
+OTHER_MEMBER = "#/<any other member>"
+"""The place R11 calls "any other member": a member other than ``name`` and ``tier``."""
+
+
+def openapi_document() -> dict[str, Any]:
+    """contract/openapi.json, decoded afresh each time: the caller may edit it."""
+    document: dict[str, Any] = json.loads(
+        (CONTRACT / "openapi.json").read_text(encoding="utf-8")
+    )
+    return document
 
 
 def problem(name: str) -> dict[str, Any]:
@@ -29,3 +41,52 @@ def assert_problem(response: httpx.Response, name: str) -> None:
     assert response.status_code == PROBLEMS[name]["status"], response.text
     assert response.headers["Content-Type"] == "application/problem+json"
     assert response.json() == problem(name)
+
+
+def readme_rules() -> list[str]:
+    """The rule ids of the README's bold rule headings, in order."""
+    return re.findall(r"^\*\*(R\d+)\. ", markdown.read(README), flags=re.MULTILINE)
+
+
+def readme_tiers() -> list[str]:
+    """The tiers listed by R1's `tier` bullet."""
+    lines = markdown.read(README).splitlines()
+    line = next(line for line in lines if line.startswith("- `tier`:"))
+    return re.findall(r'`"([^"`]+)"`', line)
+
+
+def readme_table(header: list[str]) -> list[list[str]]:
+    """The body rows of the README table with this header, cells without backticks.
+
+    A cell that is one code span loses its backticks; other cells are kept as written.
+    """
+    rows = markdown.table(markdown.read(README), header)
+    return [[markdown.unquote_code(cell) for cell in row] for row in rows]
+
+
+def r2_methods() -> dict[str, list[str]]:
+    """R2's table: each API path with its methods in Allow order."""
+    rows = readme_table(["path", "methods, in `Allow` order"])
+    return {path: methods.split(", ") for path, methods in rows}
+
+
+ALLOW = {path: ", ".join(methods) for path, methods in r2_methods().items()}
+"""Each API path's ``Allow`` value (R4), in the order of R2's table."""
+
+
+def readme_error_details() -> dict[tuple[str, str], set[str]]:
+    """R11's table as (place, code) to the details allowed there.
+
+    A place is a pointer, OTHER_MEMBER for an unknown field, or a query parameter.
+    """
+    details: dict[tuple[str, str], set[str]] = {}
+    for code, where, detail in readme_table(["code", "where", "detail"]):
+        if where == "any other member":
+            places = [OTHER_MEMBER]
+        elif where == "a parameter given more than once":
+            places = ["limit", "offset", "tier"]
+        else:  # `#/name`, pointer `#`, `limit`, `offset` or a list of them
+            places = re.findall(r"`([^`]+)`", where) or [where]
+        for place in places:
+            details.setdefault((place, code), set()).add(detail)
+    return details

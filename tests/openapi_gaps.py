@@ -6,6 +6,7 @@ section "What each framework's OpenAPI says" shows this same table.
 """
 
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 
 
 @dataclass(frozen=True)
@@ -115,3 +116,13 @@ GAPS: tuple[Gap, ...] = (
         " implied by its enum",
     ),
 )
+
+
+def explains(gap: Gap, place: str) -> bool:
+    """Whether ``gap`` explains a difference at ``place`` of a normalized document."""
+    return fnmatchcase(place, gap.where)
+
+
+def explained(app: str, place: str) -> list[Gap]:
+    """The gaps of ``app`` that explain a difference at ``place``."""
+    return [gap for gap in GAPS if gap.app == app and explains(gap, place)]

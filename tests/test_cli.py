@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests import markdown
 from tests.live import free_port
+
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def forge(*arguments: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -61,8 +64,7 @@ def test_readme_workflow_runs_forge_conformance_with_real_options(
     tmp_path: Path,
 ) -> None:
     """The README's CI workflow is valid YAML and its `forge conformance` line runs."""
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
-    workflow = yaml.safe_load(readme.split("```yaml\n", 1)[1].split("```", 1)[0])
+    workflow = yaml.safe_load(markdown.fenced_block(markdown.read(README), "yaml"))
     steps = workflow["jobs"]["conformance"]["steps"]
     judge = next(
         step["run"] for step in steps if "forge conformance" in step.get("run", "")

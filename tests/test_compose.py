@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 import yaml
 
+from forge.databases import drop_database
 from forge.servers import SERVERS, app_database_url
-from tests.conftest import POSTGRES_URL, drop_database
+from tests.databases import POSTGRES_URL
 from tests.live import Served, free_port, processes_using, stop, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,7 +5,6 @@ say what the README says, so the conformance suite can trust them.
 """
 
 import json
-import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -16,6 +15,16 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
 from forge.cases import CONTRACT
+from tests.contract import (
+    ALLOW,
+    OTHER_MEMBER,
+    r2_methods,
+    readme_error_details,
+    readme_rules,
+    readme_table,
+    readme_tiers,
+)
+from tests.openapi_normal import resolved
 
 CASE_FILES = sorted((CONTRACT / "cases").glob("*.json"))
 
@@ -55,14 +64,13 @@ def test_openapi_paths_match_r2_table() -> None:
 def test_openapi_allow_headers_match_r2_table() -> None:
     """Each OPTIONS 204 names its path's R2 Allow value; the 405 allows all three."""
     document = load_json(CONTRACT / "openapi.json")
-    allow_values = {path: ", ".join(methods) for path, methods in r2_methods().items()}
-    for path, allow in allow_values.items():
+    for path, allow in ALLOW.items():
         no_content = document["paths"][path]["options"]["responses"]["204"]
-        header = resolve(document, no_content["headers"]["Allow"])
+        header = resolved(document, no_content["headers"]["Allow"])
         assert header["schema"]["const"] == allow, path
     not_allowed = document["components"]["responses"]["MethodNotAllowed"]
-    header = resolve(document, not_allowed["headers"]["Allow"])
-    assert set(header["schema"]["enum"]) == set(allow_values.values())
+    header = resolved(document, not_allowed["headers"]["Allow"])
+    assert set(header["schema"]["enum"]) == set(ALLOW.values())
 
 
 def test_openapi_tier_enum_matches_r1_tiers() -> None:
@@ -77,7 +85,7 @@ def test_openapi_problem_responses_match_problems_json() -> None:
     documented: set[tuple[Any, ...]] = set()
     for response in document["components"]["responses"].values():
         schema = response["content"]["application/problem+json"]["schema"]
-        members = resolve(document, schema)["properties"]
+        members = resolved(document, schema)["properties"]
         documented.add(tuple(members[name]["const"] for name in PROBLEM_MEMBERS))
     assert documented == problem_set()
 
@@ -155,7 +163,7 @@ def test_case_error_details_match_problems_json() -> None:
 
 def test_problems_json_matches_r5_table() -> None:
     """problems.json holds exactly the rows of R5's problem table."""
-    rows = markdown_table(["status", "when", "type", "title", "detail"])
+    rows = readme_table(["status", "when", "type", "title", "detail"])
     readme = [
         (int(status), type_, title, detail) for status, _, type_, title, detail in rows
     ]
@@ -176,19 +184,12 @@ def test_problems_json_error_details_match_r11_table() -> None:
 # Helpers
 
 PROBLEM_MEMBERS = ("status", "type", "title", "detail")
-OTHER_MEMBER = "#/<any other member>"
 
 
 @cache
 def load_json(path: Path) -> Any:
     """The decoded content of a JSON file."""
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-@cache
-def readme() -> str:
-    """The text of contract/README.md."""
-    return (CONTRACT / "README.md").read_text(encoding="utf-8")
 
 
 def all_cases() -> Iterator[tuple[str, JsonObject]]:
@@ -198,44 +199,9 @@ def all_cases() -> Iterator[tuple[str, JsonObject]]:
             yield case_file.name, case
 
 
-def readme_rules() -> list[str]:
-    """The rule ids of the README's bold rule headings, in order."""
-    return re.findall(r"^\*\*(R\d+)\. ", readme(), flags=re.MULTILINE)
-
-
 def rule_number(rule: str) -> int:
     """The number of a rule id: 12 for R12."""
     return int(rule.removeprefix("R"))
-
-
-def readme_tiers() -> list[str]:
-    """The tiers listed by R1's `tier` bullet."""
-    line = next(line for line in readme().splitlines() if line.startswith("- `tier`:"))
-    return re.findall(r'`"([^"`]+)"`', line)
-
-
-def r2_methods() -> dict[str, list[str]]:
-    """R2's table: each API path with its methods in Allow order."""
-    rows = markdown_table(["path", "methods, in `Allow` order"])
-    return {path: methods.split(", ") for path, methods in rows}
-
-
-def readme_error_details() -> dict[tuple[str, str], set[str]]:
-    """R11's table as (place, code) to the details allowed there.
-
-    A place is a pointer, OTHER_MEMBER for an unknown field, or a query parameter.
-    """
-    details: dict[tuple[str, str], set[str]] = {}
-    for code, where, detail in markdown_table(["code", "where", "detail"]):
-        if where == "any other member":
-            places = [OTHER_MEMBER]
-        elif where == "a parameter given more than once":
-            places = ["limit", "offset", "tier"]
-        else:  # `#/name`, pointer `#`, `limit`, `offset` or a list of them
-            places = re.findall(r"`([^`]+)`", where) or [where]
-        for place in places:
-            details.setdefault((place, code), set()).add(detail)
-    return details
 
 
 def problems_json_details(place: str, code: str) -> set[str]:
@@ -266,29 +232,6 @@ def problem_set() -> set[tuple[int, str, str, str]]:
     return {tuple(problem[name] for name in PROBLEM_MEMBERS) for problem in problems}
 
 
-def markdown_table(header: list[str]) -> list[list[str]]:
-    """The body rows of the README table with this header, cells without backticks.
-
-    A cell that is one code span loses its backticks; other cells are kept as written.
-    """
-    lines = readme().splitlines()
-    start = lines.index("| " + " | ".join(header) + " |")
-    rows = []
-    for line in lines[start + 2 :]:
-        if not line.startswith("|"):
-            break
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        rows.append([unquote_code(cell) for cell in cells])
-    return rows
-
-
-def unquote_code(cell: str) -> str:
-    """A table cell without the backticks of a cell that is one code span."""
-    if re.fullmatch(r"`[^`]*`", cell):
-        return cell[1:-1]
-    return cell
-
-
 def flatten_strings(value: Any) -> Iterator[str]:
     """Every string value nested in a decoded JSON value (not member names)."""
     if isinstance(value, str):
@@ -299,26 +242,3 @@ def flatten_strings(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from flatten_strings(item)
-
-
-def resolve(document: JsonObject, node: JsonObject) -> JsonObject:
-    """A node of openapi.json with its local $ref followed, as often as needed."""
-    while "$ref" in node:
-        pointer = node["$ref"].removeprefix("#/").split("/")
-        target: JsonObject = document
-        for key in pointer:
-            target = target[key.replace("~1", "/").replace("~0", "~")]
-        # A $ref's siblings narrow its target (OpenAPI 3.1), so they win when merged.
-        node = merged(target, {k: v for k, v in node.items() if k != "$ref"})
-    return node
-
-
-def merged(base: JsonObject, extra: JsonObject) -> JsonObject:
-    """base with extra's members added, objects merged member by member."""
-    result = dict(base)
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = merged(result[key], value)
-        else:
-            result[key] = value
-    return result

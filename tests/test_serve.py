@@ -14,10 +14,11 @@ import httpx
 import pytest
 from rich.console import Console
 
+from forge.databases import drop_database
 from forge.serve import Plan, ServeError, serve
 from forge.servers import SERVERS, app_database_url
-from tests.conftest import POSTGRES_URL, connect, drop_database
 from tests.contract import JSON
+from tests.databases import POSTGRES_URL, connect
 from tests.live import forge_serve, free_port, processes_using, stop
 
 pytestmark = pytest.mark.skipif(

@@ -10,7 +10,6 @@ CI) and ``deep`` (thousands per test, by hand)::
 
 import os
 import shutil
-import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -68,13 +67,8 @@ def trio(fuzz_templates: dict[str, Path]) -> Iterator[Trio]:
         for name, template in fuzz_templates.items():
             path = Path(directory) / f"{name}.sqlite3"
             shutil.copyfile(template, path)
-            client = stack.enter_context(
-                IMPLEMENTATIONS[name].client(f"sqlite:///{path}")
-            )
-            # Autocommit: the reset holds no lock between examples.
-            database = sqlite3.connect(path, isolation_level=None)
-            stack.callback(database.close)
-            apps[name] = (client, database)
+            url = f"sqlite:///{path}"
+            apps[name] = (stack.enter_context(IMPLEMENTATIONS[name].client(url)), url)
         yield Trio(apps)
 
 

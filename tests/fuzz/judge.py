@@ -19,7 +19,7 @@ import httpx
 from openapi_core import OpenAPI
 
 from forge.cases import CONTRACT, TIMESTAMP
-from tests.contract import ALLOW, PROBLEMS, problem
+from tests.contract import ALLOW, PROBLEMS, openapi_document, problem
 from tests.openapi_check import load, response_mismatch
 
 MAX_ID = 2**63 - 1
@@ -62,7 +62,7 @@ class Request:
 @cache
 def openapi() -> OpenAPI:
     """The contract's OpenAPI document, problems parsed as the JSON they are."""
-    return load(json.loads((CONTRACT / "openapi.json").read_text(encoding="utf-8")))
+    return load(openapi_document())
 
 
 def route_of(path: str) -> str | None:

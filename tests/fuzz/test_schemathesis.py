@@ -10,9 +10,8 @@ this module names the frameworks: Schemathesis calls each app directly.
 
 import json
 import shutil
-import sqlite3
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -28,7 +27,8 @@ from schemathesis.core.transport import Response
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from forge.cases import CONTRACT
+from tests.contract import openapi_document
+from tests.databases import empty_users
 from tests.fuzz.judge import Request, judge, route_of
 from tests.fuzz.model import name_error
 from tests.fuzz.trio import figures
@@ -36,10 +36,7 @@ from tests.inprocess import django_database
 
 AnyCase = schemathesis.Case[Any]
 # The app under test's name and database, by the id of the app Schemathesis holds.
-SERVED: dict[int, tuple[str, Path]] = {}
-CONTRACT_DOCUMENT: dict[str, Any] = json.loads(
-    (CONTRACT / "openapi.json").read_text(encoding="utf-8")
-)
+SERVED: dict[int, tuple[str, str]] = {}
 
 
 @contextmanager
@@ -73,10 +70,10 @@ def contract_schema(
     name: str = request.param
     path = tmp_path / "forge.sqlite3"
     shutil.copyfile(fuzz_templates[name], path)
-    with served_app(name, f"sqlite:///{path}") as app:
-        SERVED[id(app)] = (name, path)
-        document = json.loads(json.dumps(CONTRACT_DOCUMENT))  # Schemathesis edits it
-        schema = schemathesis.openapi.from_dict(document)
+    database_url = f"sqlite:///{path}"
+    with served_app(name, database_url) as app:
+        SERVED[id(app)] = (name, database_url)
+        schema = schemathesis.openapi.from_dict(openapi_document())  # it edits it
         schema.app = app
         yield schema
 
@@ -116,7 +113,7 @@ def test_stateful_links_pass_schemathesis_checks(
         def setup(self) -> None:
             # Every sequence starts on an empty database, so its ids are the same
             # each time Hypothesis replays it.
-            empty(SERVED[id(contract_schema.app)][1])
+            empty_users(SERVED[id(contract_schema.app)][1])
 
         def validate_response(
             self, response: Response, case: AnyCase, **kwargs: Any
@@ -125,14 +122,6 @@ def test_stateful_links_pass_schemathesis_checks(
             validate(case, response, **kwargs)
 
     Workflow.run(settings=settings(max_examples=examples_per_operation()))
-
-
-def empty(database: Path) -> None:
-    """No users, and ids from 1 again."""
-    with closing(sqlite3.connect(database, isolation_level=None)) as connection:
-        connection.executescript(
-            "DELETE FROM users; DELETE FROM sqlite_sequence WHERE name = 'users';"
-        )
 
 
 def call_and_validate(case: AnyCase) -> None:

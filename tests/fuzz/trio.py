@@ -9,7 +9,6 @@ the summary printed at the end of the run.
 
 import json
 import re
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from tests.databases import empty_users
 from tests.fuzz.judge import Request, is_timestamp, judge, parsed
 
 # An id no app ever hands out in a fuzz run: a canonical id of a user that is absent.
@@ -70,16 +70,14 @@ class App:
 
     name: str
     client: httpx.Client
-    database: sqlite3.Connection
+    database_url: str
     # The app's ids in creation order: the n-th id created is user n (R17).
     ids: list[int] = field(default_factory=list)
     created_at: dict[int, str] = field(default_factory=dict)
 
     def reset(self) -> None:
         """Back to an empty, never used database: no rows, ids from 1 again."""
-        self.database.executescript(
-            "DELETE FROM users; DELETE FROM sqlite_sequence WHERE name = 'users';"
-        )
+        empty_users(self.database_url)
         self.ids.clear()
         self.created_at.clear()
 
@@ -91,8 +89,8 @@ class App:
 class Trio:
     """The apps under fuzz, sent every request together."""
 
-    def __init__(self, apps: Mapping[str, tuple[httpx.Client, sqlite3.Connection]]):
-        self.apps = [App(name, client, db) for name, (client, db) in apps.items()]
+    def __init__(self, apps: Mapping[str, tuple[httpx.Client, str]]):
+        self.apps = [App(name, client, url) for name, (client, url) in apps.items()]
         self.state: object = None
 
     def reset(self) -> None:
