@@ -42,10 +42,12 @@ class Outcome:
     case: Case
     request: str = ""
     differences: list[str] = field(default_factory=list)
+    not_run: str = ""
+    """Why the case was never sent, when its server stopped answering before it."""
 
     @property
     def passed(self) -> bool:
-        return not self.differences
+        return not self.differences and not self.not_run
 
 
 def describe_failure(outcome: Outcome, implementation: str) -> str:

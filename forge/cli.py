@@ -179,10 +179,29 @@ def conformance(
     cases = judge.select(load_cases(), case or [])
     if not cases:
         raise typer.BadParameter("no case matches", param_hint="--case")
-    with Progress(console=Console(stderr=True), transient=True) as progress:
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    # One line per server that cannot be judged, rather than a failure per case.
+    unreachable = judge.unreachable(urls, timeout)
+    for line in unreachable.values():
+        errors.print(f"forge conformance: {line}", markup=False)
+    if unreachable:
+        raise typer.Exit(1)
+    with Progress(console=errors, transient=True) as progress:
         task = progress.add_task("cases", total=len(cases) * len(urls))
-        report = judge.run(urls, cases, timeout, advance=lambda: progress.advance(task))
-    console.print(judge.matrix(report, failures_only))
+        report = judge.run(
+            urls,
+            cases,
+            timeout,
+            advance=lambda: progress.advance(task),
+            stopped=lambda line: progress.console.print(
+                f"forge conformance: {line}; its remaining cases are not run",
+                markup=False,
+            ),
+        )
+    if failures_only and report.passed:
+        console.print(f"Every case passed on {', '.join(urls)}: no failures to show.")
+    else:
+        console.print(judge.matrix(report, failures_only))
     for name in urls:
         for outcome in report.failures(name):
             console.print(describe_failure(outcome, name), markup=False)

@@ -28,11 +28,20 @@ class Report:
     outcomes: dict[str, list[Outcome]] = field(default_factory=dict)
 
     def failures(self, name: str) -> list[Outcome]:
-        return [outcome for outcome in self.outcomes[name] if not outcome.passed]
+        """The cases that ran on ``name`` and failed."""
+        return [
+            outcome
+            for outcome in self.outcomes[name]
+            if outcome.differences and not outcome.not_run
+        ]
+
+    def not_run(self, name: str) -> list[Outcome]:
+        """The cases never sent to ``name``: it had stopped answering."""
+        return [outcome for outcome in self.outcomes[name] if outcome.not_run]
 
     @property
     def passed(self) -> bool:
-        return not any(self.failures(name) for name in self.urls)
+        return all(o.passed for outcomes in self.outcomes.values() for o in outcomes)
 
 
 def select(cases: Iterable[Case], patterns: Iterable[str]) -> list[Case]:
@@ -45,21 +54,65 @@ def select(cases: Iterable[Case], patterns: Iterable[str]) -> list[Case]:
     ]
 
 
+def health_problem(client: httpx.Client) -> str | None:
+    """Why the server behind ``client`` cannot be judged, or None: /healthz is 200."""
+    try:
+        response = client.get("/healthz")
+    except httpx.TransportError as error:
+        return f"does not answer ({error or type(error).__name__})"
+    if response.status_code != 200:
+        return f"answers GET /healthz with {response.status_code}, not 200"
+    return None
+
+
+def unreachable(urls: Mapping[str, str], timeout: float = 10) -> dict[str, str]:
+    """The servers that cannot be judged at all, each with one line saying why."""
+    problems = {}
+    for name, url in urls.items():
+        with httpx.Client(base_url=url, timeout=timeout) as client:
+            problem = health_problem(client)
+        if problem is not None:
+            problems[name] = f"{name}: {url} {problem}"
+    return problems
+
+
 def run(
     urls: Mapping[str, str],
     cases: list[Case],
     timeout: float = 10,
     advance: Callable[[], None] = lambda: None,
+    stopped: Callable[[str], None] = lambda line: None,
 ) -> Report:
-    """Run ``cases`` against each server; ``advance`` is called after each run."""
+    """Run ``cases`` against each server; ``advance`` is called after each run.
+
+    A server that stops answering (a transport error, then no /healthz) gets its
+    remaining cases marked as not run, and ``stopped`` is told once, in one line.
+    """
     report = Report(urls, cases)
     for name, url in urls.items():
         outcomes = report.outcomes[name] = []
         with httpx.Client(base_url=url, timeout=timeout) as client:
             for case in cases:
-                outcomes.append(run_on_empty_server(client, case))
+                outcome = run_on_empty_server(client, case)
+                outcomes.append(outcome)
                 advance()
+                if outcome.differences and (problem := gone(client, outcome)):
+                    line = f"{name}: {url} {problem} after case {case.id}"
+                    stopped(line)
+                    for left in cases[len(outcomes) :]:
+                        outcomes.append(Outcome(left, not_run=line))
+                        advance()
+                    break
     return report
+
+
+def gone(client: httpx.Client, outcome: Outcome) -> str | None:
+    """Why the server no longer answers, when the case ended in a transport error."""
+    transport = any(d.startswith(TRANSPORT_ERROR) for d in outcome.differences)
+    return health_problem(client) if transport else None
+
+
+TRANSPORT_ERROR = "transport error: "
 
 
 def run_on_empty_server(client: httpx.Client, case: Case) -> Outcome:
@@ -67,47 +120,70 @@ def run_on_empty_server(client: httpx.Client, case: Case) -> Outcome:
     try:
         delete_every_user(client)
         return run_case(client, case)
+    except httpx.TransportError as error:
+        # Refused, reset or timed out: the case failed, and maybe the server is gone.
+        outcome = Outcome(case)
+        outcome.differences.append(f"{TRANSPORT_ERROR}{type(error).__name__}: {error}")
+        return outcome
     except (httpx.HTTPError, RuntimeError, ValueError, KeyError) as error:
-        # Unreachable, a reset, or a list answer too broken to empty the server.
+        # A list answer too broken to empty the server.
         outcome = Outcome(case)
         outcome.differences.append(f"{type(error).__name__}: {error}")
         return outcome
 
 
 def matrix(report: Report, failures_only: bool = False) -> Table:
-    """Case id by implementation, pass or FAIL."""
+    """Case id by implementation: pass, FAIL or not run."""
     table = Table("case", "rules", *report.urls, title="Conformance")
     for index, case in enumerate(report.cases):
-        results = [report.outcomes[name][index].passed for name in report.urls]
-        if failures_only and all(results):
+        outcomes = [report.outcomes[name][index] for name in report.urls]
+        if failures_only and all(outcome.passed for outcome in outcomes):
             continue
-        cells = ["pass" if ok else "[bold red]FAIL[/]" for ok in results]
-        table.add_row(case.id, ", ".join(case.rules), *cells)
+        table.add_row(case.id, ", ".join(case.rules), *map(cell, outcomes))
     return table
+
+
+def cell(outcome: Outcome) -> str:
+    """One outcome in the matrix."""
+    if outcome.not_run:
+        return "[yellow]not run[/]"
+    return "pass" if outcome.passed else "[bold red]FAIL[/]"
 
 
 def summary(report: Report) -> Table:
-    """Per implementation: its URL, and how many cases passed and failed."""
-    table = Table("implementation", "URL", "passed", "failed")
+    """Per implementation: its URL, and how many cases passed, failed, never ran."""
+    table = Table("implementation", "URL", "passed", "failed", "not run")
     for name, url in report.urls.items():
-        failed = len(report.failures(name))
-        table.add_row(name, url, str(len(report.cases) - failed), str(failed))
+        counts = figures(report, name)
+        table.add_row(
+            name, url, *(str(counts[key]) for key in ("passed", "failed", "not_run"))
+        )
     return table
+
+
+def figures(report: Report, name: str) -> dict[str, int]:
+    """How many cases passed, failed and never ran on ``name``."""
+    failed, not_run = len(report.failures(name)), len(report.not_run(name))
+    return {
+        "passed": len(report.cases) - failed - not_run,
+        "failed": failed,
+        "not_run": not_run,
+    }
 
 
 def write_junit(report: Report, path: Path) -> None:
     """JUnit XML, which CI systems show: one test suite per implementation."""
     suites = ElementTree.Element("testsuites", name="forge conformance")
     for name, url in report.urls.items():
-        failures = report.failures(name)
+        counts = figures(report, name)
         suite = ElementTree.SubElement(
             suites,
             "testsuite",
             name=name,
             tests=str(len(report.cases)),
-            failures=str(len(failures)),
+            failures=str(counts["failed"]),
             errors="0",
-            skipped="0",
+            skipped=str(counts["not_run"]),
         )
         ElementTree.SubElement(
             ElementTree.SubElement(suite, "properties"),
@@ -119,7 +195,9 @@ def write_junit(report: Report, path: Path) -> None:
             testcase = ElementTree.SubElement(
                 suite, "testcase", classname=f"conformance.{name}", name=outcome.case.id
             )
-            if not outcome.passed:
+            if outcome.not_run:
+                ElementTree.SubElement(testcase, "skipped", message=outcome.not_run)
+            elif not outcome.passed:
                 failure = ElementTree.SubElement(
                     testcase, "failure", message=outcome.differences[0]
                 )
@@ -133,11 +211,7 @@ def as_json(report: Report) -> dict[str, Any]:
     """The report as data: the summary, then each case with its result per server."""
     return {
         "implementations": {
-            name: {
-                "url": url,
-                "passed": len(report.cases) - len(report.failures(name)),
-                "failed": len(report.failures(name)),
-            }
+            name: {"url": url, **figures(report, name)}
             for name, url in report.urls.items()
         },
         "cases": [
@@ -151,6 +225,7 @@ def as_json(report: Report) -> dict[str, Any]:
                         "passed": report.outcomes[name][index].passed,
                         "request": report.outcomes[name][index].request,
                         "differences": report.outcomes[name][index].differences,
+                        "not_run": report.outcomes[name][index].not_run,
                     }
                     for name in report.urls
                 },

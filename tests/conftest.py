@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from forge.cases import delete_every_user
+from forge.conformance import health_problem, unreachable
 from forge.databases import drop_database, ensure_database
 from forge.servers import app_database_url
 from forge.urls import parse_named_urls
@@ -61,15 +62,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """With ``--forge-serve``, start the servers before collection needs their URLs."""
+    """With ``--forge-serve``, start the servers before collection needs their URLs;
+    then check that every live server answers, before any test runs."""
     database_url = config.getoption("forge_serve")
-    if database_url is None:
-        return
-    stack = ExitStack()
-    config.stash[SERVING] = stack
-    directory = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-    served = stack.enter_context(forge_serve(directory, database_url=database_url))
-    config.option.forge_url += [f"{name}={url}" for name, url in served.urls.items()]
+    if database_url is not None:
+        stack = ExitStack()
+        config.stash[SERVING] = stack
+        directory = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        served = stack.enter_context(forge_serve(directory, database_url=database_url))
+        config.option.forge_url += [
+            f"{name}={url}" for name, url in served.urls.items()
+        ]
+    config.stash[STOPPED] = {}
+    # One line per server that cannot be judged, rather than an error per test.
+    problems = unreachable(live_urls(config))
+    if problems:
+        raise pytest.UsageError(
+            "\n".join(f"--forge-url {p}" for p in problems.values())
+        )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -80,6 +90,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 SERVING = pytest.StashKey[ExitStack]()
+STOPPED = pytest.StashKey[dict[str, str]]()
+"""The live servers that stopped answering during the run, each with why."""
 
 
 def live_urls(config: pytest.Config) -> dict[str, str]:
@@ -159,8 +171,11 @@ def client(
     """An HTTP client of the implementation under test, with no users yet."""
     url = live_urls(request.config).get(implementation)
     if url is not None:
+        stopped = request.config.stash[STOPPED]
+        if implementation in stopped:
+            pytest.skip(stopped[implementation])
         with httpx.Client(base_url=url, timeout=10) as live:
-            delete_every_user(live)  # its failure is the test's error
+            empty_live_server(live, f"{implementation}: {url}", stopped)
             yield live
         return
     database = request.getfixturevalue(
@@ -168,3 +183,17 @@ def client(
     )
     with IMPLEMENTATIONS[implementation].client(database) as in_process:
         yield in_process
+
+
+def empty_live_server(live: httpx.Client, named: str, stopped: dict[str, str]) -> None:
+    """Delete every user; a server that no longer answers fails this test once, and
+    its remaining tests are reported not run."""
+    try:
+        delete_every_user(live)  # its failure is the test's error
+    except httpx.TransportError:
+        problem = health_problem(live)
+        if problem is None:
+            raise
+        line = f"{named} {problem}"
+        stopped[named.partition(":")[0]] = f"not run: {line}"
+        pytest.fail(f"{line}; its remaining tests are not run", pytrace=False)

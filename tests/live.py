@@ -9,10 +9,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -158,3 +160,47 @@ def processes_using(data_dir: Path) -> list[str]:
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
     return [line.decode(errors="replace") for line in found]
+
+
+@contextmanager
+def answering_wrong(requests: int | None = None) -> Iterator[str]:
+    """A server on a free port that answers 200 ``{}`` to anything, /healthz too.
+
+    An implementation that gets everything wrong; with ``requests``, one that stops
+    listening after that many. Yields its base URL; always stopped.
+    """
+    served = 0
+    server: ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def answer(self) -> None:
+            nonlocal served
+            served += 1
+            if requests is not None and served > requests:
+                # Stop listening, from another thread: shutdown() waits for this one.
+                threading.Thread(target=stop_listening).start()
+                self.close_connection = True
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_OPTIONS = answer  # noqa: N815
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet: the tests read the client's output, not this server's."""
+
+    def stop_listening() -> None:
+        server.shutdown()
+        server.server_close()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        if thread.is_alive():
+            stop_listening()

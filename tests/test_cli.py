@@ -1,5 +1,10 @@
-"""The ``forge`` command line: what it offers and how it refuses bad options."""
+"""The command lines: ``forge``'s, and the suite's own options for live servers.
 
+What each offers, how it refuses bad options, and how it fails on a server that does
+not answer: in one line, never a failure per case.
+"""
+
+import re
 import shlex
 import subprocess
 import sys
@@ -9,9 +14,10 @@ import pytest
 import yaml
 
 from tests import markdown
-from tests.live import free_port
+from tests.live import answering_wrong, free_port
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
 
 
 def forge(*arguments: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -69,15 +75,55 @@ def test_readme_workflow_runs_forge_conformance_with_real_options(
     judge = next(
         step["run"] for step in steps if "forge conformance" in step.get("run", "")
     )
-    down = f"http://127.0.0.1:{free_port()}"  # nothing listens there
-    arguments = [
-        argument.replace("http://127.0.0.1:9000", down)
-        for argument in shlex.split(judge)[2:]  # after "forge conformance"
-    ]
-
-    result = forge("conformance", *arguments, "--case=read-*", cwd=tmp_path)
+    with answering_wrong() as wrong:  # a server that gets every case wrong
+        arguments = [
+            argument.replace("http://127.0.0.1:9000", wrong)
+            for argument in shlex.split(judge)[2:]  # after "forge conformance"
+        ]
+        result = forge("conformance", *arguments, "--case=read-*", cwd=tmp_path)
 
     # Every case fails (exit 1), which is not a usage error (exit 2); reports written.
     assert result.returncode == 1, result.stderr
     assert (tmp_path / "reports" / "conformance.xml").is_file()
     assert (tmp_path / "reports" / "conformance.json").is_file()
+
+
+def suite(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """The suite itself, as a team runs it against its own server."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def test_suite_stops_in_one_line_when_a_forge_url_does_not_answer() -> None:
+    """`pytest --forge-url` on nothing: one line naming the URL, before any test."""
+    down = f"http://127.0.0.1:{free_port()}"
+
+    result = suite("tests/test_conformance.py", f"--forge-url=mine={down}")
+
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR
+    assert result.stderr.strip() == (
+        f"ERROR: --forge-url mine: {down} does not answer"
+        " ([Errno 111] Connection refused)"
+    )
+    assert "passed" not in result.stdout
+
+
+def test_suite_reports_the_rest_not_run_when_a_server_dies() -> None:
+    """A live server that stops answering fails one test; the rest are not run."""
+    with answering_wrong(requests=20) as url:
+        result = suite("tests/test_conformance.py", f"--forge-url=dying={url}")
+
+    assert result.returncode == pytest.ExitCode.TESTS_FAILED
+    stopped = re.findall(
+        rf"dying: {url} does not answer \(.*\); its remaining tests are not run",
+        result.stdout,
+    )
+    assert len(stopped) == 1
+    assert result.stdout.count("ConnectError") <= 1
+    assert re.search(r"\d+ skipped", result.stdout)

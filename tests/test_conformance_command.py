@@ -3,47 +3,23 @@
 import json
 import subprocess
 import sys
-import threading
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from forge.cases import load_cases
 from forge.conformance import select
-from tests.live import Served, forge_serve, free_port
+from tests.live import Served, answering_wrong, forge_serve, free_port
 
 CREATE_CASES = select(load_cases(), ["create-*"])
 
 
-class WrongServer(BaseHTTPRequestHandler):
-    """An implementation that gets everything wrong: 200 and ``{}`` to any request."""
-
-    def answer(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_OPTIONS = answer  # noqa: N815
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet: the test reads the command's output, not this server's."""
-
-
 @pytest.fixture
 def wrong_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), WrongServer)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with answering_wrong() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -111,10 +87,37 @@ def test_a_wrong_server_fails_with_request_and_difference(
     assert first["differences"]
 
 
-def test_a_server_that_is_down_fails_every_case(tmp_path: Path) -> None:
-    """Nothing listening is a failure of every case, not a crash."""
-    result = conformance(f"--url=gone=http://127.0.0.1:{free_port()}", "--case=read-*")
+def test_a_server_that_is_down_stops_the_run_in_one_line() -> None:
+    """Nothing listening: one line naming the URL and the cause, then exit 1."""
+    url = f"http://127.0.0.1:{free_port()}"
+
+    result = conformance(f"--url=gone={url}", "--url=other=http://127.0.0.1:9")
 
     assert result.returncode == 1
-    assert "ConnectError" in result.stdout
-    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"forge conformance: gone: {url} does not answer" + (
+        " ([Errno 111] Connection refused)"
+    )
+    assert len(lines) == 2  # one for each server that does not answer
+    assert lines[1].startswith("forge conformance: other: http://127.0.0.1:9 ")
+
+
+def test_a_server_that_dies_mid_run_leaves_the_rest_not_run(tmp_path: Path) -> None:
+    """A server that stops answering: one line, and its remaining cases not run."""
+    report = tmp_path / "report.json"
+    with answering_wrong(requests=30) as url:
+        result = conformance(
+            f"--url=dying={url}", "--case=create-*", f"--json={report}"
+        )
+
+    assert result.returncode == 1
+    stopped = [line for line in result.stderr.splitlines() if "not run" in line]
+    assert len(stopped) == 1
+    assert stopped[0].startswith(f"forge conformance: dying: {url} does not answer")
+    assert result.stdout.count("ConnectError") <= 1
+    figures = json.loads(report.read_text())["implementations"]["dying"]
+    assert figures["passed"] == 0
+    assert figures["failed"] >= 1
+    assert figures["not_run"] > 0
+    assert figures["failed"] + figures["not_run"] == len(CREATE_CASES)
