@@ -29,6 +29,8 @@ from tests.databases import POSTGRES_URL, empty_users
 from tests.inprocess import IMPLEMENTATIONS, ClientFactory
 from tests.live import forge_serve
 
+pytest_plugins = ["tests.reporting"]
+
 BACKENDS = [
     "sqlite",
     pytest.param(

@@ -4,6 +4,7 @@ What each offers, how it refuses bad options, and how it fails on a server that 
 not answer: in one line, never a failure per case.
 """
 
+import os
 import re
 import shlex
 import subprocess
@@ -18,6 +19,11 @@ from tests.live import answering_wrong, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
+FIRST_MODULES = {
+    "tests/test_contract.py",
+    "tests/test_layout.py",
+    "tests/test_conformance.py",
+}
 
 
 def forge(*arguments: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -127,3 +133,41 @@ def test_suite_reports_the_rest_not_run_when_a_server_dies() -> None:
     assert len(stopped) == 1
     assert result.stdout.count("ConnectError") <= 1
     assert re.search(r"\d+ skipped", result.stdout)
+
+
+def test_suite_runs_quick_modules_first_and_fuzzers_last() -> None:
+    """The run opens with the contract's checks and cases, and ends with the fuzzers."""
+    result = suite("--collect-only")
+    modules = [
+        line.split("::")[0] for line in result.stdout.splitlines() if "::" in line
+    ]
+
+    assert modules[0] == "tests/test_contract.py"
+    first_other = next(m for m in modules if m not in FIRST_MODULES)
+    assert modules.index(first_other) > modules.index("tests/test_conformance.py")
+    fuzz = [index for index, module in enumerate(modules) if "/fuzz/" in module]
+    assert fuzz
+    assert fuzz == list(range(len(modules) - len(fuzz), len(modules)))
+
+
+def test_suite_sums_up_skips_by_reason() -> None:
+    """Without PostgreSQL, its runs are skipped, and the end says why, once."""
+    environment = {
+        k: v for k, v in os.environ.items() if k != "FORGE_TEST_POSTGRES_URL"
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "tests/test_docs.py"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+    assert result.returncode == 0, result.stdout
+    summary = result.stdout.partition(" skipped, by reason ")[2].splitlines()
+    assert summary[1].split(maxsplit=1) == [
+        "6",
+        "FORGE_TEST_POSTGRES_URL is not set: no PostgreSQL to test on",
+    ]
