@@ -1,5 +1,5 @@
 """``python -m forge``, the same as the ``forge`` command."""
 
-from forge.cli import app
+from forge.cli import run
 
-app(prog_name="forge")
+run()

@@ -11,38 +11,36 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from forge.servers import SERVERS
+from forge import options
 from forge.urls import parse_named_urls
 
 app = typer.Typer(
     help="Forge: one API contract, three Python web frameworks.",
-    no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
 # Wide enough for the table of URLs when the output is a pipe or a log file.
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
-@app.callback()
-def main() -> None:
+@app.callback(invoke_without_command=True)
+def main(context: typer.Context) -> None:
     """Forge: one API contract, three Python web frameworks."""
+    if context.invoked_subcommand is None:
+        typer.echo(context.get_help())
 
 
-def parse_ports(options: list[str], apps: list[str]) -> dict[str, int]:
-    """``--port APP=PORT`` options over the default ports."""
-    ports = {name: SERVERS[name].default_port for name in apps}
-    for option in options:
-        name, separator, number = option.partition("=")
-        if not separator or name not in SERVERS or not number.isdigit():
-            raise typer.BadParameter(
-                f"{option!r}: want APP=PORT, APP one of {', '.join(SERVERS)}",
-                param_hint="--port",
-            )
-        ports[name] = int(number)
-    chosen = [ports[name] for name in apps]
-    if len(set(chosen)) != len(chosen):
-        raise typer.BadParameter("two apps on the same port", param_hint="--port")
-    return ports
+def run() -> None:
+    """The ``forge`` command: a usage error is one line and exit status 2."""
+    try:
+        status = app(prog_name="forge", standalone_mode=False)
+    except typer.Abort:
+        sys.exit(1)  # Ctrl-C before a command handles it itself
+    except typer.TyperException as error:  # typer's usage errors and the like
+        context = getattr(error, "ctx", None)
+        command = context.command_path if context is not None else "forge"
+        sys.stderr.write(f"{command}: {error.format_message()}\n")
+        sys.exit(error.exit_code)
+    sys.exit(status if isinstance(status, int) else 0)
 
 
 @app.command()
@@ -96,19 +94,14 @@ def serve(
     from forge.serve import Plan, ServeError
     from forge.serve import serve as run
 
-    names = apps or list(SERVERS)
-    for name in names:
-        if name not in SERVERS:
-            raise typer.BadParameter(
-                f"{name!r} is not one of {', '.join(SERVERS)}", param_hint="APPS"
-            )
+    names = options.app_names(apps or [])
     plan = Plan(
-        apps=list(dict.fromkeys(names)),
-        host=host,
-        ports=parse_ports(port or [], names),
+        apps=names,
+        host=options.host(host),
+        ports=options.ports(port or [], names),
         workers=workers,
-        database_url=database_url,
-        data_dir=data_dir.absolute(),
+        database_url=options.database_url(database_url),
+        data_dir=options.data_dir(data_dir),
         timeout=timeout,
     )
     try:
@@ -179,6 +172,8 @@ def conformance(
     cases = judge.select(load_cases(), case or [])
     if not cases:
         raise typer.BadParameter("no case matches", param_hint="--case")
+    junit = options.report_file(junit, "--junit")
+    json_file = options.report_file(json_file, "--json")
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     # One line per server that cannot be judged, rather than a failure per case.
     unreachable = judge.unreachable(urls, timeout)

@@ -7,6 +7,8 @@ error.
 
 from collections.abc import Iterable
 
+import httpx
+
 
 def parse_named_urls(options: Iterable[str]) -> dict[str, str]:
     """``NAME=URL`` options as {name: base URL}, in the order given.
@@ -19,5 +21,13 @@ def parse_named_urls(options: Iterable[str]) -> dict[str, str]:
         name, separator, url = option.partition("=")
         if not separator or not name or not url.startswith(("http://", "https://")):
             raise ValueError(f"{option!r}: want NAME=http://host:port")
+        try:
+            host = httpx.URL(url).host
+        except httpx.InvalidURL as error:  # a port that is not a number, say
+            raise ValueError(f"{option!r}: {error}") from None
+        if not host:
+            raise ValueError(f"{option!r}: the URL names no host")
+        if name in urls:
+            raise ValueError(f"{option!r}: a second URL named {name}")
         urls[name] = url.rstrip("/")
     return urls

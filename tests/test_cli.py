@@ -61,15 +61,48 @@ def test_serve_help_shows_every_option() -> None:
         (["serve", "pyramid"], "'pyramid' is not one of fastapi, flask, django"),
         (["serve", "--port", "8001"], "want APP=PORT"),
         (["serve", "--port", "flask=8001"], "two apps on the same port"),
+        (["serve", "flask", "--port", "fastapi=9002"], "fastapi is not served"),
+        (["serve", "--port", "flask=0"], "a port is 1 to 65535"),
+        (["serve", "--port", "flask=65536"], "a port is 1 to 65535"),
+        (["serve", "--port", "flask=9", "--port", "flask=10"], "a second port"),
         (["serve", "--workers", "0"], "--workers"),
+        (["serve", "--timeout", "0"], "--timeout"),
+        (["serve", "--host", "no-such-host.invalid"], "no address or host name"),
+        (["serve", "--database-url", "mysql://me@db/forge"], "want sqlite:///PATH"),
+        (["serve", "--database-url", "not a url"], "want sqlite:///PATH"),
+        (["serve", "--data-dir", "README.md"], "is a file, not a folder"),
+        (["serve", "--bogus"], "No such option: --bogus"),
+        (["conformance"], "Missing option '--url'"),
+        (["conformance", "--url", "mine"], "want NAME=http://host:port"),
+        (["conformance", "--url", "mine=http://"], "the URL names no host"),
+        (["conformance", "--url", "mine=http://h:port"], "Invalid port"),
+        (["conformance", "--url", "a=http://h:1", "--url", "a=http://h:2"], "a second"),
+        (["conformance", "--url", "a=http://h:1", "--case", "nope-*"], "no case"),
+        (["conformance", "--url", "a=http://h:1", "--junit", "tests"], "is a folder"),
+        (["conformance", "--url", "a=http://h:1", "--json", "README.md/x"], "a file"),
+        (["conformance", "--url", "a=http://h:1", "--timeout", "0"], "--timeout"),
     ],
 )
-def test_serve_refuses_bad_options(arguments: list[str], message: str) -> None:
-    """Bad options are a usage error naming the option, before anything starts."""
-    result = forge(*arguments)
+def test_bad_options_are_one_line_and_exit_2(
+    arguments: list[str], message: str
+) -> None:
+    """A bad option is one line naming it, exit status 2, before anything starts."""
+    result = forge(*arguments, cwd=ROOT)
+
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"forge {arguments[0]}: ")
+    assert result.stdout == ""
+
+
+def test_database_url_error_hides_the_password() -> None:
+    """A refused database URL is shown without its password."""
+    result = forge("serve", "--database-url", "mysql://me:secret@db/forge")
 
     assert result.returncode == 2
-    assert message in " ".join(result.stderr.split())
+    assert "secret" not in result.stderr
+    assert "mysql://me:***@db/forge" in result.stderr
 
 
 def test_readme_workflow_runs_forge_conformance_with_real_options(

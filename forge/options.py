@@ -1,0 +1,120 @@
+"""The checks of ``forge``'s options: a bad value is one line, before anything starts.
+
+``cli.py`` declares the options; these read what typer cannot check by type alone, and
+raise ``typer.BadParameter``, which ``cli.run`` prints as one line with exit status 2.
+"""
+
+import os
+import socket
+from pathlib import Path
+
+import typer
+
+from forge.servers import SERVERS
+
+BACKENDS = ("sqlite", "postgresql")
+"""The databases every app can use: each picks its own driver for them."""
+
+
+def app_names(names: list[str]) -> list[str]:
+    """The apps asked for, each once, in order; all of them without any."""
+    for name in names:
+        if name not in SERVERS:
+            raise typer.BadParameter(
+                f"{name!r} is not one of {', '.join(SERVERS)}", param_hint="APPS"
+            )
+    return list(dict.fromkeys(names or SERVERS))
+
+
+def ports(options: list[str], apps: list[str]) -> dict[str, int]:
+    """``--port APP=PORT`` options over the default ports of the apps served."""
+    chosen = {name: SERVERS[name].default_port for name in apps}
+    given: set[str] = set()
+    for option in options:
+        name, separator, number = option.partition("=")
+        if not separator or name not in SERVERS or not number.isdigit():
+            raise bad_port(
+                f"{option!r}: want APP=PORT, APP one of {', '.join(SERVERS)}"
+            )
+        if name not in apps:
+            raise bad_port(
+                f"{option!r}: {name} is not served (serving {', '.join(apps)})"
+            )
+        if name in given:
+            raise bad_port(f"{option!r}: a second port for {name}")
+        if not 1 <= int(number) <= 65535:
+            raise bad_port(f"{option!r}: a port is 1 to 65535")
+        given.add(name)
+        chosen[name] = int(number)
+    if len(set(chosen.values())) != len(chosen):
+        raise bad_port("two apps on the same port")
+    return chosen
+
+
+def bad_port(message: str) -> typer.BadParameter:
+    return typer.BadParameter(message, param_hint="--port")
+
+
+def host(name: str) -> str:
+    """An interface name or address that resolves; binding it is ``forge serve``'s."""
+    try:
+        socket.getaddrinfo(name, None)
+    except (socket.gaierror, UnicodeError) as error:
+        raise typer.BadParameter(
+            f"{name!r} is no address or host name this machine resolves ({error})",
+            param_hint="--host",
+        ) from None
+    return name
+
+
+def database_url(url: str) -> str:
+    """Empty (SQLite in the data folder), or a SQLite or PostgreSQL URL."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    if not url:
+        return url
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        backend, shown = "", url
+    else:
+        backend, shown = parsed.get_backend_name(), parsed.render_as_string()
+    if backend not in BACKENDS:
+        raise typer.BadParameter(  # shown: with any password as ***
+            f"{shown!r}: want sqlite:///PATH or postgresql://USER@HOST/NAME",
+            param_hint="--database-url (or DATABASE_URL)",
+        )
+    return url
+
+
+def data_dir(path: Path) -> Path:
+    """A folder this user can write in, or can make; absolute."""
+    path = path.absolute()
+    problem = unwritable(path)
+    if problem:
+        raise typer.BadParameter(
+            f"{str(path)!r}: {problem}", param_hint="--data-dir (or FORGE_DATA_DIR)"
+        )
+    return path
+
+
+def report_file(path: Path | None, option: str) -> Path | None:
+    """A report to write: not a folder, and in a folder this user can write or make."""
+    if path is None:
+        return None
+    problem = f"{path} is a folder" if path.is_dir() else unwritable(path.parent)
+    if problem:
+        raise typer.BadParameter(f"{str(path)!r}: {problem}", param_hint=option)
+    return path
+
+
+def unwritable(folder: Path) -> str:
+    """Why files cannot be written in ``folder``, made if missing; empty if they can."""
+    folder = folder.absolute()
+    existing = next(place for place in (folder, *folder.parents) if place.exists())
+    if not existing.is_dir():
+        return f"{existing} is a file, not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} is not writable"
+    return ""
