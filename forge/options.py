@@ -29,8 +29,7 @@ def app_names(names: list[str]) -> list[str]:
 def ports(options: list[str], apps: list[str]) -> dict[str, int]:
     """``--port APP=PORT`` options over the default ports of the apps served."""
     chosen = {name: SERVERS[name].default_port for name in apps}
-    given: set[str] = set()
-    for option in options:
+    for option in options:  # a later --port for one app wins, as options do
         name, separator, number = option.partition("=")
         if not separator or name not in SERVERS or not number.isdigit():
             raise bad_port(
@@ -40,11 +39,8 @@ def ports(options: list[str], apps: list[str]) -> dict[str, int]:
             raise bad_port(
                 f"{option!r}: {name} is not served (serving {', '.join(apps)})"
             )
-        if name in given:
-            raise bad_port(f"{option!r}: a second port for {name}")
         if not 1 <= int(number) <= 65535:
             raise bad_port(f"{option!r}: a port is 1 to 65535")
-        given.add(name)
         chosen[name] = int(number)
     if len(set(chosen.values())) != len(chosen):
         raise bad_port("two apps on the same port")

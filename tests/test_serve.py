@@ -141,10 +141,10 @@ def test_database_unreachable_is_one_line(tmp_path: Path) -> None:
 
 
 def test_failing_migration_is_one_line(tmp_path: Path) -> None:
-    """A migration that fails (here: the data folder is a file) names the app."""
-    data = tmp_path / "data"
-    data.write_text("not a folder")
-    with forge_serve(tmp_path, ["django"], wait=False) as served:
+    """A migration that fails (here: its SQLite file is a folder) names the app."""
+    (tmp_path / "forge_django.sqlite3").mkdir()
+    database = f"sqlite:///{tmp_path / 'forge.sqlite3'}"
+    with forge_serve(tmp_path, ["django"], database_url=database, wait=False) as served:
         served.process.wait(timeout=60)
 
     assert served.process.returncode == 1
