@@ -5,6 +5,7 @@ Each subcommand is a thin layer over a module that does the work: ``serve.py``
 """
 
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Annotated
 
@@ -22,8 +23,26 @@ app = typer.Typer(
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
+def show_version(asked: bool) -> None:
+    """``--version``: the installed version of Forge, then exit."""
+    if asked:
+        typer.echo(f"forge {metadata.version('forge')}")
+        raise typer.Exit
+
+
 @app.callback(invoke_without_command=True)
-def main(context: typer.Context) -> None:
+def main(
+    context: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=show_version,
+            is_eager=True,
+            help="Show Forge's version and exit.",
+        ),
+    ] = False,
+) -> None:
     """Forge: one API contract, three Python web frameworks."""
     if context.invoked_subcommand is None:
         typer.echo(context.get_help())

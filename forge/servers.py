@@ -15,8 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import URL, make_url
+# sqlalchemy is imported when a URL is read: `forge --help` needs none of it.
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -110,6 +113,8 @@ def app_database_url(database_url: str, app: str) -> str:
     ``alembic_version``, so each gets its own database: ``forge`` becomes
     ``forge_flask`` on PostgreSQL, ``forge.sqlite3`` becomes ``forge_flask.sqlite3``.
     """
+    from sqlalchemy.engine import make_url
+
     url = make_url(database_url)
     name = url.database or ""
     if url.get_backend_name() == "sqlite":
@@ -118,7 +123,7 @@ def app_database_url(database_url: str, app: str) -> str:
     return render(url.set(database=f"{name or 'forge'}_{app}"))
 
 
-def render(url: URL) -> str:
+def render(url: "URL") -> str:
     """A URL as text, password included: it is handed to the app, not printed."""
     return url.render_as_string(hide_password=False)
 

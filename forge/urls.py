@@ -7,8 +7,6 @@ error.
 
 from collections.abc import Iterable
 
-import httpx
-
 
 def parse_named_urls(options: Iterable[str]) -> dict[str, str]:
     """``NAME=URL`` options as {name: base URL}, in the order given.
@@ -21,6 +19,8 @@ def parse_named_urls(options: Iterable[str]) -> dict[str, str]:
         name, separator, url = option.partition("=")
         if not separator or not name or not url.startswith(("http://", "https://")):
             raise ValueError(f"{option!r}: want NAME=http://host:port")
+        import httpx  # only once there is a URL to read: `forge --help` needs none
+
         try:
             host = httpx.URL(url).host
         except httpx.InvalidURL as error:  # a port that is not a number, say

@@ -9,6 +9,7 @@ import re
 import shlex
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -203,3 +204,27 @@ def test_suite_sums_up_skips_by_reason() -> None:
         "6",
         "FORGE_TEST_POSTGRES_URL is not set: no PostgreSQL to test on",
     ]
+
+
+def test_version_is_the_installed_one() -> None:
+    """`forge --version` prints the version pip installed."""
+    result = forge("--version")
+
+    assert result.returncode == 0
+    assert result.stdout == f"forge {metadata.version('forge')}\n"
+
+
+def test_help_imports_no_framework_or_database_library() -> None:
+    """`forge --help` loads only the command line: no framework, no driver, no ORM."""
+    heavy = ["sqlalchemy", "httpx", "fastapi", "flask", "django", "psycopg"]
+    probe = (
+        "import sys; sys.argv = ['forge', '--help']\n"
+        "from forge.cli import run\n"
+        "try:\n    run()\nexcept SystemExit:\n    pass\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False
+    )
+
+    assert result.stdout.splitlines()[-1] == "[]", result.stderr

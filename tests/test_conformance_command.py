@@ -121,3 +121,14 @@ def test_a_server_that_dies_mid_run_leaves_the_rest_not_run(tmp_path: Path) -> N
     assert figures["failed"] >= 1
     assert figures["not_run"] > 0
     assert figures["failed"] + figures["not_run"] == len(CREATE_CASES)
+
+
+def test_failures_only_with_no_failures_says_so(served: Served) -> None:
+    """--failures-only on servers that pass: a sentence, not an empty table."""
+    urls = [f"--url={name}={url}" for name, url in served.urls.items()]
+
+    result = conformance(*urls, "--case=read-*", "--failures-only")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Every case passed on fastapi, flask: no failures to show." in result.stdout
+    assert "Conformance" not in result.stdout  # the matrix's title
