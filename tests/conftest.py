@@ -11,6 +11,7 @@ session. The suite then deletes every user through the API before each test, so 
 it only at a database you can lose.
 """
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from forge.conformance import health_problem, unreachable
 from forge.databases import drop_database, ensure_database
 from forge.servers import app_database_url
 from forge.urls import parse_named_urls
-from tests.databases import POSTGRES_URL, empty_users
+from tests.databases import NO_POSTGRES, POSTGRES_URL, empty_users
 from tests.inprocess import IMPLEMENTATIONS, ClientFactory
 from tests.live import forge_serve
 
@@ -37,7 +38,7 @@ BACKENDS = [
         "postgresql",
         marks=pytest.mark.skipif(
             not POSTGRES_URL,
-            reason="FORGE_TEST_POSTGRES_URL is not set: no PostgreSQL to test on",
+            reason=NO_POSTGRES,
         ),
     ),
 ]
@@ -134,13 +135,16 @@ def database_url(template: Path, tmp_path: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_database(implementation: str) -> str:
-    """The implementation's own database on the PostgreSQL server, migrated afresh."""
+def postgres_database(implementation: str) -> Iterator[str]:
+    """The implementation's own database on the PostgreSQL server, migrated afresh;
+    dropped after the run unless ``FORGE_TEST_KEEP_DATABASES=1`` keeps it to look at."""
     url = app_database_url(POSTGRES_URL, f"{implementation}_tests")
     drop_database(url)
     ensure_database(url)
     IMPLEMENTATIONS[implementation].migrate(url)
-    return url
+    yield url
+    if os.environ.get("FORGE_TEST_KEEP_DATABASES") != "1":
+        drop_database(url)
 
 
 @pytest.fixture

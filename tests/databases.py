@@ -13,6 +13,8 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 POSTGRES_URL = os.environ.get("FORGE_TEST_POSTGRES_URL", "")
+NO_POSTGRES = "FORGE_TEST_POSTGRES_URL is not set: no PostgreSQL to test on"
+"""The reason every PostgreSQL run skips without one."""
 
 
 def connect(database_url: str) -> psycopg.Connection[tuple[object, ...]]:

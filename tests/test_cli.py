@@ -14,8 +14,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy.engine import make_url
 
+from forge.servers import app_database_url
 from tests import markdown
+from tests.databases import NO_POSTGRES, POSTGRES_URL, connect
 from tests.live import answering_wrong, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -228,3 +231,30 @@ def test_help_imports_no_framework_or_database_library() -> None:
     )
 
     assert result.stdout.splitlines()[-1] == "[]", result.stderr
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)
+def test_suite_drops_the_postgresql_databases_it_made() -> None:
+    """A PostgreSQL run leaves no databases behind, unless asked to keep them."""
+    # Its own database names, so that this run's own PostgreSQL tests are untouched.
+    probe = app_database_url(POSTGRES_URL, "cleanup_probe")
+    environment = {**os.environ, "FORGE_TEST_POSTGRES_URL": probe}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "tests/test_docs.py", "-k", "fastapi"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+    assert result.returncode == 0, result.stdout
+    assert "4 passed" in result.stdout  # two tests, on SQLite and PostgreSQL
+    server = make_url(POSTGRES_URL).set(database="postgres")
+    with connect(server.render_as_string(hide_password=False)) as connection:
+        left = connection.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s",
+            (f"{make_url(probe).database}%",),
+        ).fetchall()
+    assert left == []
