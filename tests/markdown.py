@@ -47,12 +47,21 @@ def heading_level(line: str) -> int:
 
 def fenced_block(text: str, language: str) -> str:
     """The content of the first block fenced as ``language`` (```` ```yaml ````)."""
+    blocks = fenced_blocks(text, language)
+    if not blocks:
+        raise ValueError(f"no {language} block")
+    return blocks[0]
+
+
+def fenced_blocks(text: str, language: str) -> list[str]:
+    """The content of every block fenced as ``language``, in order."""
     lines = text.splitlines()
+    blocks = []
     for number, line in enumerate(lines):
         if line.split(maxsplit=1)[:1] == [FENCE + language]:
             closing = lines.index(FENCE, number + 1)
-            return "\n".join(lines[number + 1 : closing]) + "\n"
-    raise ValueError(f"no {language} block")
+            blocks.append("\n".join(lines[number + 1 : closing]) + "\n")
+    return blocks
 
 
 def table(text: str, header: list[str]) -> list[list[str]]:

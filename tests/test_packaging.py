@@ -1,0 +1,133 @@
+"""The README's two installs are enough: the runtime for ``forge serve``, ``[test]`` for
+the suite.
+
+``pip install -e .`` installs ``[project] dependencies``; ``pip install -e ".[test]"``
+adds the ``test`` extra; ``dev`` adds the linters on top. Every module the apps and
+``forge`` import must come with the first, every module the tests import with the
+second, so that neither command misses a package and only CI needs ``[dev]``.
+"""
+
+import ast
+import sys
+import tomllib
+from collections.abc import Iterable
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+from tests.markdown import fenced_blocks, read, section
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+FIRST_PARTY = {"forge", "tests", "fastapi_forge", "flask_forge", "django_forge"}
+
+
+def imported(paths: Iterable[Path]) -> set[str]:
+    """The top-level modules these files import, other than the standard library's
+    and the project's own."""
+    names = set()
+    for path in paths:
+        tree = ast.parse(path.read_text())
+        typing_only = {
+            id(inner)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+            for inner in ast.walk(node)
+        }
+        for node in ast.walk(tree):
+            if id(node) in typing_only:  # for mypy only: nothing imports it at run time
+                continue
+            if isinstance(node, ast.Import):
+                names |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return names - set(sys.stdlib_module_names) - FIRST_PARTY
+
+
+def installed_with(requirements: Iterable[str]) -> set[str]:
+    """Every distribution these requirements bring, theirs included, by name."""
+    found: set[str] = set()
+    waiting = [Requirement(text) for text in requirements]
+    while waiting:
+        requirement = waiting.pop()
+        name = metadata.distribution(requirement.name).metadata["Name"].lower()
+        extras = requirement.extras
+        if name in found and not extras:
+            continue
+        found.add(name)
+        for text in metadata.requires(name) or ():
+            needed = Requirement(text)
+            if needed.marker is None or any(
+                needed.marker.evaluate({"extra": extra}) for extra in extras or {""}
+            ):
+                waiting.append(needed)
+    return found
+
+
+def providers(module: str) -> set[str]:
+    """The distributions that install a top-level module."""
+    return {name.lower() for name in metadata.packages_distributions().get(module, [])}
+
+
+def missing(paths: Iterable[Path], requirements: Iterable[str]) -> list[str]:
+    """The modules these files import that the requirements do not install."""
+    installed = installed_with(requirements)
+    return sorted(m for m in imported(paths) if not providers(m) & installed)
+
+
+def python_files(*folders: str) -> list[Path]:
+    return [path for folder in folders for path in (ROOT / folder).rglob("*.py")]
+
+
+def test_runtime_installs_what_the_apps_and_forge_import() -> None:
+    """`pip install -e .` is enough to run every app and `forge serve`."""
+    code = python_files("apps", "forge")
+
+    assert missing(code, PROJECT["dependencies"]) == []
+
+
+def test_test_extra_installs_what_the_suite_imports() -> None:
+    """`pip install -e ".[test]"` is enough to run the suite."""
+    requirements = [*PROJECT["dependencies"], *PROJECT["optional-dependencies"]["test"]]
+
+    assert missing(python_files("tests"), requirements) == []
+
+
+def test_linters_are_not_needed_to_run_anything() -> None:
+    """The packages only `[dev]` adds are tools, imported by no code."""
+    runtime_and_test = installed_with(
+        [*PROJECT["dependencies"], *PROJECT["optional-dependencies"]["test"]]
+    )
+    dev_only = (
+        installed_with(PROJECT["optional-dependencies"]["dev"]) - runtime_and_test
+    )
+    used = {
+        provider
+        for module in imported(python_files("apps", "forge", "tests"))
+        for provider in providers(module)
+    }
+
+    assert dev_only
+    assert dev_only & used == set()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "python -m pip install -e . && forge serve",
+        'python -m pip install -e ".[test]" && python -m pytest',
+    ],
+)
+def test_readme_set_up_is_the_two_installs(command: str) -> None:
+    """The README's set-up shows these two commands, and CI runs the same installs."""
+    set_up = section(read(ROOT / "README.md"), "## Set-up")
+    ci = (ROOT / ".ci" / "run").read_text()
+
+    assert command in [
+        line.strip()
+        for block in fenced_blocks(set_up, "sh")
+        for line in block.splitlines()
+    ]
+    assert command.split(" && ")[0] in ci
