@@ -23,13 +23,20 @@ def load(
     module: str, tmp_path: Path, **environment: str
 ) -> "subprocess.CompletedProcess[str]":
     """Import an entry point as a server would, in a clean Django environment."""
+    return run([sys.executable, "-c", f"import {module}"], tmp_path, **environment)
+
+
+def run(
+    command: list[str], tmp_path: Path, **environment: str
+) -> "subprocess.CompletedProcess[str]":
+    """A command in a clean Django environment: no DJANGO_ variables, no database."""
     clean = {
         name: value
         for name, value in os.environ.items()
         if not name.startswith("DJANGO_") and name != "DATABASE_URL"
     }
     return subprocess.run(
-        [sys.executable, "-c", f"import {module}"],
+        command,
         env={**clean, "FORGE_DATA_DIR": str(tmp_path / "data"), **environment},
         cwd=tmp_path,
         capture_output=True,
@@ -46,8 +53,18 @@ def test_server_without_secret_key_refuses_to_start(
     """DEBUG off and no key: the entry point fails with one line naming the variable."""
     result = load(module, tmp_path)
 
-    assert result.returncode != 0
-    assert result.stderr.strip().splitlines()[-1] == REFUSAL
+    assert result.returncode == 1
+    assert result.stderr == REFUSAL + "\n"
+
+
+def test_gunicorn_without_secret_key_stops_with_the_one_line(tmp_path: Path) -> None:
+    """Under gunicorn, as the README runs it: the refusal, no traceback, a stop."""
+    gunicorn = [sys.executable, "-m", "gunicorn", "--no-control-socket"]
+    result = run([*gunicorn, "-b", "127.0.0.1:0", "django_forge.wsgi"], tmp_path)
+
+    assert result.returncode != 0  # gunicorn's own status for a worker that cannot boot
+    assert REFUSAL in result.stderr.splitlines()
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("module", ENTRY_POINTS)

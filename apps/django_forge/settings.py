@@ -6,6 +6,7 @@ Counterparts: ``fastapi_forge/config.py`` and ``app.py``, ``flask_forge/config.p
 """
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,11 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (
 
 
 def require_secret_key() -> None:
-    """Refuse to serve without a secret key, naming the variable to set."""
+    """Refuse to serve without a secret key, in one line naming the variable to set."""
     if not SECRET_KEY:
+        # The process is ending: print the error alone, not a traceback of Django's
+        # start-up, wherever it is printed (Python's own handler, gunicorn's log).
+        sys.tracebacklimit = 0
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is not set: set it, or DJANGO_DEBUG=1 for a"
             " development key"
