@@ -4,9 +4,13 @@ Headless Chromium (Debian's package, which ``.ci/install-chromium`` installs), d
 Playwright, opens /docs on each app as ``forge serve`` runs it, refuses every request
 that leaves the machine, checks that the five operations are listed, creates a user
 through "Try it out" and sees the 201. A screenshot per app lands in
-``build/screenshots/``. Skipped, saying why, where Chromium or Playwright is missing.
+``build/screenshots/``. The README's own headless command for a picture of /docs is run
+too. Skipped, saying why, where Chromium or Playwright is missing.
 """
 
+import os
+import shlex
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,12 +20,14 @@ import pytest
 
 from forge.servers import SERVERS
 from tests.live import Served, forge_serve
+from tests.markdown import fenced_blocks, read
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Request, Route
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).parent.parent / "build" / "screenshots"
+ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOTS = ROOT / "build" / "screenshots"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 OPERATIONS = [
     ("POST", "/forge/users"),
@@ -109,3 +115,36 @@ def test_docs_page_try_it_out(app: str, browser: "Browser", served: Served) -> N
     assert all(operation in listed for operation in OPERATIONS), listed
     assert answered.startswith("201"), answered
     assert outside == []
+
+
+@pytest.mark.parametrize("app", list(SERVERS))
+def test_readme_screenshot_command_shows_the_rendered_page(
+    app: str, served: Served, tmp_path: Path
+) -> None:
+    """The README's headless Chromium command catches the page, not its spinner."""
+    block = next(
+        block
+        for block in fenced_blocks(read(ROOT / "README.md"), "sh")
+        if "chromium --headless" in block
+    )
+    default = f"http://127.0.0.1:{SERVERS['fastapi'].default_port}"
+    words = shlex.split(block.replace(f"{default}/docs", f"{served.urls[app]}/docs"))
+    words[0] = str(CHROMIUM)
+    if os.geteuid() == 0:
+        words.insert(1, "--no-sandbox")  # as the README says for root
+    words.insert(1, f"--user-data-dir={tmp_path / 'profile'}")
+    picture = tmp_path / "docs.png"
+    shot = [
+        f"--screenshot={picture}" if w.startswith("--screenshot") else w for w in words
+    ]
+    dom = ["--dump-dom" if w.startswith("--screenshot") else w for w in words]
+
+    subprocess.run(shot, capture_output=True, timeout=120, check=True)
+    rendered = subprocess.run(
+        dom, capture_output=True, text=True, timeout=120, check=True
+    )
+
+    assert picture.read_bytes().startswith(b"\x89PNG")
+    assert rendered.stdout.count('class="opblock ') >= len(OPERATIONS), rendered.stdout[
+        :300
+    ]
