@@ -6,12 +6,14 @@ From ``problems.json`` and ``openapi.json`` as data, and from the rules and tabl
 
 import json
 import re
+from datetime import datetime
 from typing import Any
 
 import httpx
 
 from forge.cases import CONTRACT
 from tests import markdown
+from tests.fuzz.model import name_error
 
 README = CONTRACT / "README.md"
 PROBLEMS: dict[str, dict[str, Any]] = json.loads(
@@ -90,3 +92,35 @@ def readme_error_details() -> dict[tuple[str, str], set[str]]:
         for place in places:
             details.setdefault((place, code), set()).add(detail)
     return details
+
+
+def wrong_in_example(example: Any) -> list[str]:
+    """What an example of a document would teach wrongly, by the contract alone."""
+    wrong = []
+    named = isinstance(example, dict) and "name" in example
+    if named and name_error(example["name"]) is not None:
+        wrong.append(f"name {example['name']!r} breaks R12")
+    if isinstance(example, dict) and "created_at" in example:
+        try:
+            datetime.strptime(example["created_at"], "%Y-%m-%dT%H:%M:%S.%fZ")
+        except (TypeError, ValueError):
+            wrong.append(f"created_at {example['created_at']!r} is no real moment")
+    if isinstance(example, dict) and {"type", "title", "status"} <= example.keys():
+        four = {key: example[key] for key in ("type", "title", "status", "detail")}
+        if four not in [problem(name) for name in PROBLEMS]:
+            wrong.append(f"problem {four} is not one of problems.json")
+        for error in example.get("errors", ()):
+            if (
+                not isinstance(error, dict)
+                or error.get("detail") not in error_details()
+            ):
+                wrong.append(f"error {error} has no detail of R11's table")
+    for member in example.values() if isinstance(example, dict) else ():
+        for item in member if isinstance(member, list) else ():
+            wrong += wrong_in_example(item)
+    return wrong
+
+
+def error_details() -> set[str]:
+    """Every detail R11's table gives an error."""
+    return {detail for details in readme_error_details().values() for detail in details}

@@ -21,12 +21,6 @@ class Gap:
 GAPS: tuple[Gap, ...] = (
     Gap(
         "fastapi",
-        "* /forge/users/{id} responses 422",
-        "FastAPI adds a 422 to every operation with a path parameter; the id"
-        " convertor (R3) makes it unreachable",
-    ),
-    Gap(
-        "fastapi",
         "* format",
         "pydantic has no 64-bit integer type, so writes no `format: int64`",
     ),

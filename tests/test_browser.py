@@ -8,17 +8,19 @@ through "Try it out" and sees the 201. A screenshot per app lands in
 too. Skipped, saying why, where Chromium or Playwright is missing.
 """
 
+import json
 import os
 import shlex
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from forge.servers import SERVERS
+from tests.contract import r2_methods, wrong_in_example
 from tests.live import Served, forge_serve
 from tests.markdown import fenced_blocks, read
 
@@ -147,4 +149,65 @@ def test_readme_screenshot_command_shows_the_rendered_page(
     assert picture.read_bytes().startswith(b"\x89PNG")
     assert rendered.stdout.count('class="opblock ') >= len(OPERATIONS), rendered.stdout[
         :300
+    ]
+
+
+def rendered_page(
+    browser: "Browser", url: str
+) -> list[tuple[str, str, str, list[Any]]]:
+    """Every operation of a docs page, as shown: method, path, summary, and the JSON
+    of every example it shows (request body and each response), once expanded."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    page.goto(f"{url}/docs")
+    page.wait_for_selector(".opblock", timeout=20_000)
+    operations = []
+    for block in page.locator(".opblock").all():
+        block.locator(".opblock-summary").click()
+        block.locator(".responses-wrapper").wait_for(timeout=20_000)
+        examples = [
+            json.loads(code.inner_text())
+            for code in block.locator(".microlight").all()
+            if code.inner_text().lstrip().startswith("{")
+        ]
+        operations.append(
+            (
+                block.locator(".opblock-summary-method").inner_text(),
+                block.locator(".opblock-summary-path")
+                .inner_text()
+                .replace("\u200b", ""),
+                block.locator(".opblock-summary-description").inner_text(),
+                examples,
+            )
+        )
+    page.close()
+    return operations
+
+
+@pytest.fixture(scope="module")
+def pages(browser: "Browser", served: Served) -> dict[str, list[Any]]:
+    return {app: rendered_page(browser, url) for app, url in served.urls.items()}
+
+
+@pytest.mark.parametrize("app", list(SERVERS))
+def test_docs_examples_teach_the_contract(app: str, pages: dict[str, Any]) -> None:
+    """Every example a docs page shows is right by the contract: a plausible name, a
+    real timestamp, each problem as problems.json writes it."""
+    shown = [example for *_, examples in pages[app] for example in examples]
+    wrong = [w for example in shown for w in wrong_in_example(example)]
+
+    assert any("created_at" in example for example in shown)
+    assert wrong == []
+
+
+def test_docs_pages_list_the_same_operations(pages: dict[str, Any]) -> None:
+    """The three pages show the same operations in the same order, with the same
+    summaries; Django's lacks only what the gap table says (HEAD and OPTIONS)."""
+    listed = {app: [tuple(op[:3]) for op in ops] for app, ops in pages.items()}
+
+    assert listed["fastapi"] == listed["flask"]
+    assert listed["django"] == [
+        op for op in listed["fastapi"] if op[0] not in ("HEAD", "OPTIONS")
+    ]
+    assert [op[:2] for op in listed["fastapi"]] == [
+        (method, path) for path, methods in r2_methods().items() for method in methods
     ]

@@ -23,6 +23,7 @@ from tests.contract import (
     readme_rules,
     readme_table,
     readme_tiers,
+    wrong_in_example,
 )
 from tests.openapi_normal import resolved
 
@@ -242,3 +243,28 @@ def flatten_strings(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from flatten_strings(item)
+
+
+def test_openapi_examples_are_right_by_the_rules() -> None:
+    """Every example of openapi.json, which docs pages show, obeys the contract."""
+    examples = list(examples_in(load_json(CONTRACT / "openapi.json")))
+    wrong = [w for example in examples for w in wrong_in_example(example)]
+
+    assert any(isinstance(e, dict) and "created_at" in e for e in examples)
+    assert any(isinstance(e, dict) and e.get("errors") for e in examples)
+    assert wrong == []
+
+
+def examples_in(node: Any) -> Iterator[Any]:
+    """Every value under an ``example`` or ``examples`` member, at any depth."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "example":
+                yield value
+            elif key == "examples" and isinstance(value, list):
+                yield from value
+            else:
+                yield from examples_in(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from examples_in(item)

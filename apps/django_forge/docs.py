@@ -17,6 +17,7 @@ from typing import Any
 from django.http import FileResponse, HttpRequest
 from django.views.static import serve
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
@@ -34,8 +35,13 @@ from django_forge.contract import (
 from django_forge.openapi import (
     BODY_PROBLEMS,
     BODY_VALIDATION,
+    CREATE_EXAMPLE,
     LOCATION,
+    PAGE_EXAMPLE,
     QUERY_VALIDATION,
+    TAGS,
+    UPDATE_EXAMPLE,
+    USER_EXAMPLE,
     USER_ID,
     problem_schema,
 )
@@ -58,6 +64,16 @@ LOCATION_HEADER = OpenApiParameter(
 )
 
 Responses = dict[int | tuple[int, str], Any]
+USERS, HEALTH = [TAGS["/forge/users"]], [TAGS["/healthz"]]
+
+
+def example(value: dict[str, Any], status: int | None = None) -> OpenApiExample:
+    """The example of a request body, or of the response of ``status``."""
+    if status is None:
+        return OpenApiExample("example", value=value, request_only=True)
+    return OpenApiExample(
+        "example", value=value, response_only=True, status_codes=[str(status)]
+    )
 
 
 def problems(*problems: Problem, validation: Any = None) -> Responses:
@@ -79,6 +95,8 @@ def problems(*problems: Problem, validation: Any = None) -> Responses:
 describe_users = extend_schema_view(
     create=extend_schema(
         summary="Create a user.",
+        tags=USERS,
+        examples=[example(CREATE_EXAMPLE), example(USER_EXAMPLE, 201)],
         parameters=[LOCATION_HEADER],
         responses={
             201: UserSerializer,
@@ -87,6 +105,8 @@ describe_users = extend_schema_view(
     ),
     list=extend_schema(
         summary="List users by id, a page at a time, optionally of one tier.",
+        tags=USERS,
+        examples=[example(PAGE_EXAMPLE, 200)],
         parameters=[UserListQuerySerializer],
         responses={
             200: UserPageSerializer,
@@ -95,11 +115,15 @@ describe_users = extend_schema_view(
     ),
     retrieve=extend_schema(
         summary="Read one user.",
+        tags=USERS,
+        examples=[example(USER_EXAMPLE, 200)],
         parameters=[USER_ID_PARAMETER],
         responses={200: UserSerializer, **problems(USER_NOT_FOUND, INTERNAL_ERROR)},
     ),
     partial_update=extend_schema(
         summary="Change a user's name and/or tier.",
+        tags=USERS,
+        examples=[example(UPDATE_EXAMPLE), example(USER_EXAMPLE, 200)],
         parameters=[USER_ID_PARAMETER],
         responses={
             200: UserSerializer,
@@ -113,6 +137,7 @@ describe_users = extend_schema_view(
     ),
     destroy=extend_schema(
         summary="Delete a user.",
+        tags=USERS,
         parameters=[USER_ID_PARAMETER],
         responses={204: None, **problems(USER_NOT_FOUND, INTERNAL_ERROR)},
     ),
@@ -122,6 +147,7 @@ describe_users = extend_schema_view(
 describe_health = extend_schema_view(
     get=extend_schema(
         summary="Say whether the database answers.",
+        tags=HEALTH,
         responses={
             200: HealthSerializer,
             **problems(INTERNAL_ERROR, SERVICE_UNAVAILABLE),

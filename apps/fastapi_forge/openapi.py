@@ -12,12 +12,15 @@ from .contract import (
     CONTENT_TOO_LARGE,
     FIELD_DETAILS,
     MALFORMED_JSON,
+    METHOD_ORDER,
     NAME_CONFLICT,
     QUERY_CODES,
     TIERS,
     UNSUPPORTED_MEDIA_TYPE,
     VALIDATION_FAILED,
     Problem,
+    body_error,
+    query_error,
 )
 
 USER_ID = {"type": "string", "pattern": "^[1-9][0-9]{0,18}$", "maxLength": 19}
@@ -36,6 +39,27 @@ BODY_PROBLEMS = (
     UNSUPPORTED_MEDIA_TYPE,
 )
 """What a request with a body may also get (R6 to R9, R18)."""
+
+# Examples for the docs pages, which would otherwise make them up from the patterns:
+# a name like 'tA>KEeaAEp](' created in month 78.
+NAME_EXAMPLE = "Ada Lovelace"
+TIMESTAMP_EXAMPLE = "2026-11-24T10:15:30.123456Z"
+USER_EXAMPLE: dict[str, Any] = {
+    "id": 1,
+    "name": NAME_EXAMPLE,
+    "tier": "Standard",
+    "created_at": TIMESTAMP_EXAMPLE,
+}
+PAGE_EXAMPLE: dict[str, Any] = {
+    "items": [USER_EXAMPLE],
+    "total": 1,
+    "limit": 20,
+    "offset": 0,
+}
+CREATE_EXAMPLE: dict[str, Any] = {"name": NAME_EXAMPLE}
+UPDATE_EXAMPLE: dict[str, Any] = {"tier": "Pro"}
+TAGS = {"/forge/users": "users", "/forge/users/{id}": "users", "/healthz": "health"}
+"""The contract's tag of each path, which groups the operations on a docs page."""
 
 
 def problem_schema(problem: Problem) -> dict[str, Any]:
@@ -57,9 +81,12 @@ def problem_schema(problem: Problem) -> dict[str, Any]:
     }
 
 
-def validation_schema(place: str, codes: list[str], **place_schema: Any) -> Any:
+def validation_schema(
+    place: str, codes: list[str], example: dict[str, str], **place_schema: Any
+) -> Any:
     """The 422 problem whose ``errors`` name a ``place`` (pointer or parameter)."""
     schema = problem_schema(VALIDATION_FAILED)
+    schema["examples"] = [{**VALIDATION_FAILED.body(), "errors": [example]}]
     error = {
         "type": "object",
         "required": ["code", "detail", place],
@@ -78,13 +105,31 @@ def validation_schema(place: str, codes: list[str], **place_schema: Any) -> Any:
 BODY_VALIDATION = validation_schema(
     "pointer",
     list(FIELD_DETAILS),
+    body_error("blank", "name"),
     pattern="^#(/([A-Za-z0-9._!$&'()*+,;=:@?-]|~[01]|%[0-9A-F]{2})*)?$",
 )
 QUERY_VALIDATION = validation_schema(
-    "parameter", list(QUERY_CODES), enum=["limit", "offset", "tier"]
+    "parameter",
+    list(QUERY_CODES),
+    query_error("out_of_range", "limit"),
+    enum=["limit", "offset", "tier"],
 )
 
 
 def header(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     """A response header the contract requires."""
     return {name: {"required": True, "schema": {"type": "string", **schema}}}
+
+
+def in_method_order(paths: dict[str, Any]) -> dict[str, Any]:
+    """Each path's operations in the order of R4's Allow, as a docs page lists them."""
+    order = [method.lower() for method in METHOD_ORDER]
+    return {
+        path: dict(
+            sorted(
+                item.items(),
+                key=lambda entry: order.index(entry[0]) if entry[0] in order else -1,
+            )
+        )
+        for path, item in paths.items()
+    }

@@ -31,7 +31,15 @@ from fastapi_forge.contract import (
     TIMESTAMP_FORMAT,
     parse_canonical_integer,
 )
-from fastapi_forge.openapi import NAME_PATTERN, TIER, TIMESTAMP_PATTERN
+from fastapi_forge.openapi import (
+    CREATE_EXAMPLE,
+    NAME_PATTERN,
+    PAGE_EXAMPLE,
+    TIER,
+    TIMESTAMP_PATTERN,
+    UPDATE_EXAMPLE,
+    USER_EXAMPLE,
+)
 
 Tier = Literal["Standard", "Pro", "Enterprise"]
 
@@ -65,7 +73,9 @@ class UserCreate(BaseModel):
     """Body of POST /forge/users."""
 
     # R14: strict, no coercion of 1 to "1"; forbid, unknown members are errors.
-    model_config = ConfigDict(strict=True, extra="forbid")
+    model_config = ConfigDict(
+        strict=True, extra="forbid", json_schema_extra={"examples": [CREATE_EXAMPLE]}
+    )
 
     name: Annotated[Name, NotNull]
     tier: Annotated[Tier, NotNull] = "Standard"  # R13
@@ -74,7 +84,9 @@ class UserCreate(BaseModel):
 class UserUpdate(BaseModel):
     """Body of PATCH /forge/users/{id}: absent members stay unchanged."""
 
-    model_config = ConfigDict(strict=True, extra="forbid")
+    model_config = ConfigDict(
+        strict=True, extra="forbid", json_schema_extra={"examples": [UPDATE_EXAMPLE]}
+    )
 
     # None stands for "absent", which JSON null never means: not in the schema.
     name: Annotated[Name | None, NotNull, WithJsonSchema({"type": "string"})] = None
@@ -90,7 +102,11 @@ class UserRead(BaseModel):
     """A user as every response shows it."""
 
     # forbid: the document says a user has exactly these members (R1).
-    model_config = ConfigDict(from_attributes=True, extra="forbid")
+    model_config = ConfigDict(
+        from_attributes=True,
+        extra="forbid",
+        json_schema_extra={"examples": [USER_EXAMPLE]},
+    )
 
     id: Annotated[int, Field(ge=1, le=MAX_ID)]
     name: Annotated[
@@ -109,7 +125,9 @@ class UserRead(BaseModel):
 class UserPage(BaseModel):
     """Body of GET /forge/users."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [PAGE_EXAMPLE]}
+    )
 
     items: Annotated[list[UserRead], Field(max_length=MAX_LIMIT)]
     total: Annotated[int, Field(ge=0)]

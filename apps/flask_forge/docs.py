@@ -34,8 +34,10 @@ from flask_forge.openapi import (
     BODY_VALIDATION,
     LOCATION,
     QUERY_VALIDATION,
+    TAGS,
     USER_ID,
     header,
+    in_method_order,
     problem_schema,
 )
 
@@ -182,9 +184,11 @@ def openapi_document(app: Flask) -> dict[str, Any]:
         ]
         if "query" in documented:
             parameters.append({"in": "query", "schema": documented["query"]})
+        path = CONVERTED_ARGUMENT.sub(r"{\1}", rule.rule)
         operation: dict[str, Any] = {
             "operationId": operation_id(rule, shared=rules_of[rule.endpoint] > 1),
             "summary": view.__doc__,
+            "tags": [TAGS[path]],
             "parameters": parameters,
             "responses": responses(documented, rule),
         }
@@ -196,10 +200,11 @@ def openapi_document(app: Flask) -> dict[str, Any]:
         # Werkzeug answers HEAD on every GET rule, with the GET's headers.
         if "get" in methods:
             operations["head"] = headers_only(copy.deepcopy(operation))
-        spec.path(
-            path=CONVERTED_ARGUMENT.sub(r"{\1}", rule.rule), operations=operations
-        )
-    return spec.to_dict()
+        spec.path(path=path, operations=operations)
+    document = spec.to_dict()
+    # Swagger UI lists a path's operations in the document's order.
+    document["paths"] = in_method_order(document["paths"])
+    return document
 
 
 def init_app(app: Flask) -> None:

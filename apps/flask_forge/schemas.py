@@ -32,7 +32,12 @@ from flask_forge.contract import (
     parse_canonical_integer,
 )
 from flask_forge.errors import QueryValidationError
-from flask_forge.openapi import NAME_PATTERN, TIMESTAMP_PATTERN
+from flask_forge.openapi import (
+    NAME_EXAMPLE,
+    NAME_PATTERN,
+    TIMESTAMP_EXAMPLE,
+    TIMESTAMP_PATTERN,
+)
 
 INT64 = {"format": "int64"}
 
@@ -87,15 +92,15 @@ class Body(Schema):
 class UserCreate(Body):
     """Body of POST /forge/users."""
 
-    name = Name(required=True)
+    name = Name(required=True, metadata={"examples": [NAME_EXAMPLE]})
     tier = Tier(load_default=DEFAULT_TIER)  # R13
 
 
 class UserUpdate(Body):
     """Body of PATCH /forge/users/{id}: absent members stay unchanged."""
 
-    name = Name()
-    tier = Tier()
+    name = Name(metadata={"examples": [NAME_EXAMPLE]})
+    tier = Tier(metadata={"examples": ["Pro"]})
 
 
 # The output schemas only dump: required, validate and metadata below are for the
@@ -111,14 +116,14 @@ class UserRead(Schema):
     name = fields.String(
         required=True,
         validate=validate.Length(1, MAX_NAME_LENGTH),
-        metadata={"pattern": NAME_PATTERN},
+        metadata={"pattern": NAME_PATTERN, "examples": [NAME_EXAMPLE]},
     )
     tier = fields.String(required=True, validate=validate.OneOf(TIERS))
     # Always UTC (the model sees to it), six fractional digits and a Z (R1).
     created_at = fields.DateTime(
         format=TIMESTAMP_FORMAT,
         required=True,
-        metadata={"pattern": TIMESTAMP_PATTERN},
+        metadata={"pattern": TIMESTAMP_PATTERN, "examples": [TIMESTAMP_EXAMPLE]},
     )
 
 
