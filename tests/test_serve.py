@@ -18,7 +18,7 @@ from forge.databases import drop_database
 from forge.serve import Plan, ServeError, serve
 from forge.servers import SERVERS, app_database_url
 from tests.contract import JSON
-from tests.databases import POSTGRES_URL, connect
+from tests.databases import NO_POSTGRES, POSTGRES_URL, connect
 from tests.live import forge_serve, free_port, processes_using, stop
 
 pytestmark = pytest.mark.skipif(
@@ -173,7 +173,7 @@ def test_missing_package_is_named(
     )
 
 
-@pytest.mark.skipif(not POSTGRES_URL, reason="FORGE_TEST_POSTGRES_URL is not set")
+@pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)
 def test_serve_on_postgresql_creates_a_database_per_app(tmp_path: Path) -> None:
     """With --database-url, each app gets its own database there, created if missing."""
     base = app_database_url(POSTGRES_URL, "serve")  # test_serve, say
