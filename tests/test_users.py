@@ -137,6 +137,20 @@ def test_update_keeps_id_and_created_at(client: httpx.Client) -> None:
     assert renamed.json() == {**ada, "name": "Eve"}
 
 
+def test_created_at_keeps_microseconds(client: httpx.Client) -> None:
+    """R16: stored with microsecond precision, and read back the same.
+
+    The format alone cannot tell: a clock kept to milliseconds still writes six
+    digits, ending in 000. Of 20 users made in a row, some must not.
+    """
+    users = [create(client, f"User {number}") for number in range(20)]
+
+    fractions = [int(user["created_at"][20:26]) for user in users]
+    assert any(fraction % 1000 for fraction in fractions), fractions
+    for user in users:
+        assert client.get(f"/forge/users/{user['id']}").json() == user
+
+
 def test_delete_frees_the_name(client: httpx.Client) -> None:
     """R23: a deleted user's name can be taken again, under a new id."""
     ada = create(client, "Ada")
