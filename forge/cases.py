@@ -134,8 +134,14 @@ def send(
         content = iter(
             [body[i : i + CHUNK_BYTES] for i in range(0, len(body), CHUNK_BYTES)]
         )
+    # The request target exactly as written, as a server would receive it: httpx would
+    # read "//forge/users" as the host "forge" and the path "/users".
+    target = substitute(spec["path"], kept).encode()
+    url = client.base_url.copy_with(
+        raw_path=client.base_url.raw_path.rstrip(b"/") + target
+    )
     request = client.build_request(
-        spec["method"], substitute(spec["path"], kept), headers=headers, content=content
+        spec["method"], url, headers=headers, content=content
     )
     # httpx upper-cases methods, but R4 says "get" is not GET: send it as written.
     request.method = spec["method"]

@@ -187,3 +187,23 @@ def send_one(request: dict[str, Any]) -> httpx.Request:
 
     run_case(serve(answer), case({"status": 204, "empty": True}, **request))
     return sent[0]
+
+
+@pytest.mark.parametrize(
+    "path", ["//forge/users", "///healthz", "/forge/users//1", "/forge/users?"]
+)
+def test_run_case_sends_the_request_target_as_written(path: str) -> None:
+    """The path goes out exactly as the case writes it, as a server would receive it:
+    not read as a host ("//forge") nor tidied up."""
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(204)
+
+    run_case(
+        serve(answer), case({"status": 204, "empty": True}, method="GET", path=path)
+    )
+
+    assert seen[0].url.host == "t"
+    assert seen[0].url.raw_path == path.encode()

@@ -5,6 +5,7 @@ viewset's ``lookup_value_regex``, and ``django_forge/routing.py`` holds its R4 m
 """
 
 from flask import Flask, current_app, request
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import BaseConverter
 
 from flask_forge.contract import USER_ID, allow_header
@@ -32,6 +33,17 @@ def allowed_methods() -> str:
     return allow_header(adapter.allowed_methods())
 
 
+def no_leading_empty_segment() -> None:
+    """A path starting with "//" is no path of the API (R2).
+
+    Werkzeug strips every leading slash before it matches, whatever ``merge_slashes``
+    says, so "//forge/users" would be "/forge/users". Run before the view, and so
+    before a 405, as R6 orders.
+    """
+    if request.environ.get("PATH_INFO", "").startswith("//"):
+        raise NotFound
+
+
 def init_app(app: Flask) -> None:
     """Match paths as R2 and R3 say; the id converter must precede the routes."""
     # R2: no redirects. Werkzeug would send "//" paths to the merged path; strict
@@ -39,3 +51,4 @@ def init_app(app: Flask) -> None:
     app.url_map.merge_slashes = False
     app.url_map.strict_slashes = True
     app.url_map.converters["user_id"] = UserIdConverter
+    app.before_request(no_leading_empty_segment)
