@@ -5,6 +5,7 @@ say what the README says, so the conformance suite can trust them.
 """
 
 import json
+import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -15,6 +16,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
 from forge.cases import CONTRACT
+from tests import markdown
 from tests.contract import (
     ALLOW,
     OTHER_MEMBER,
@@ -268,3 +270,18 @@ def examples_in(node: Any) -> Iterator[Any]:
     elif isinstance(node, list):
         for item in node:
             yield from examples_in(item)
+
+
+def test_readme_names_exactly_the_headers_the_cases_compare() -> None:
+    """The README's list of what implementations share names the headers the cases
+    check, no more and no fewer: the rest is the server's business."""
+    intro = markdown.read(CONTRACT / "README.md").split("## ", 1)[0]
+    compared_line = next(line for line in intro.splitlines() if "the headers" in line)
+    named = {name.lower() for name in re.findall(r"`([A-Za-z-]+)`", compared_line)}
+    checked = {
+        name.lower()
+        for _, case in all_cases()
+        for name in case["response"].get("headers", {})
+    }
+
+    assert named == checked
