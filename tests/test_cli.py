@@ -130,11 +130,14 @@ def test_readme_workflow_runs_forge_conformance_with_real_options(
     assert (tmp_path / "reports" / "conformance.json").is_file()
 
 
-def suite(*arguments: str) -> subprocess.CompletedProcess[str]:
+def suite(
+    *arguments: str, environment: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """The suite itself, as a team runs it against its own server."""
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", *arguments],
         cwd=ROOT,
+        env=environment,
         capture_output=True,
         text=True,
         check=False,
@@ -191,15 +194,7 @@ def test_suite_sums_up_skips_by_reason() -> None:
     environment = {
         k: v for k, v in os.environ.items() if k != "FORGE_TEST_POSTGRES_URL"
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "tests/test_docs.py"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    result = suite("tests/test_docs.py", environment=environment)
 
     assert result.returncode == 0, result.stdout
     summary = result.stdout.partition(" skipped, by reason ")[2].splitlines()
@@ -239,15 +234,7 @@ def test_suite_drops_the_postgresql_databases_it_made() -> None:
     # Its own database names, so that this run's own PostgreSQL tests are untouched.
     probe = app_database_url(POSTGRES_URL, "cleanup_probe")
     environment = {**os.environ, "FORGE_TEST_POSTGRES_URL": probe}
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "tests/test_docs.py", "-k", "fastapi"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    result = suite("tests/test_docs.py", "-k", "fastapi", environment=environment)
 
     assert result.returncode == 0, result.stdout
     assert "4 passed" in result.stdout  # two tests, on SQLite and PostgreSQL

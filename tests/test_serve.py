@@ -19,7 +19,7 @@ from forge.serve import Plan, ServeError, serve
 from forge.servers import SERVERS, app_database_url
 from tests.contract import JSON
 from tests.databases import NO_POSTGRES, POSTGRES_URL, connect
-from tests.live import forge_serve, free_port, processes_using, stop
+from tests.live import Served, forge_serve, free_port, processes_using, stop
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/environ").exists(),
@@ -127,14 +127,19 @@ def test_a_server_dying_stops_the_others(tmp_path: Path) -> None:
     assert processes_using(served.data_dir) == []
 
 
+def failed_serve(tmp_path: Path, app: str, database_url: str) -> tuple[Served, str]:
+    """``forge serve APP`` on a database that fails it: exit 1, and its last line."""
+    with forge_serve(tmp_path, [app], database_url=database_url, wait=False) as served:
+        served.process.wait(timeout=60)
+    assert served.process.returncode == 1
+    return served, served.output().strip().splitlines()[-1]
+
+
 def test_database_unreachable_is_one_line(tmp_path: Path) -> None:
     """A PostgreSQL server that does not answer stops forge serve before any server."""
     nowhere = f"postgresql://forge@127.0.0.1:{free_port()}/forge"
-    with forge_serve(tmp_path, ["flask"], database_url=nowhere, wait=False) as served:
-        served.process.wait(timeout=60)
+    served, last = failed_serve(tmp_path, "flask", nowhere)
 
-    assert served.process.returncode == 1
-    last = served.output().strip().splitlines()[-1]
     assert last.startswith("forge serve: flask: cannot create its database:")
     assert "connection" in last
     assert processes_using(served.data_dir) == []
@@ -144,11 +149,8 @@ def test_failing_migration_is_one_line(tmp_path: Path) -> None:
     """A migration that fails (here: its SQLite file is a folder) names the app."""
     (tmp_path / "forge_django.sqlite3").mkdir()
     database = f"sqlite:///{tmp_path / 'forge.sqlite3'}"
-    with forge_serve(tmp_path, ["django"], database_url=database, wait=False) as served:
-        served.process.wait(timeout=60)
+    served, last = failed_serve(tmp_path, "django", database)
 
-    assert served.process.returncode == 1
-    last = served.output().strip().splitlines()[-1]
     assert last.startswith("forge serve: django: migrations failed: ")
     assert processes_using(served.data_dir) == []
 

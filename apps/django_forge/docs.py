@@ -92,10 +92,14 @@ def problems(*problems: Problem, validation: Any = None) -> Responses:
     return responses
 
 
+def users_action(summary: str, **described: Any) -> Any:
+    """``extend_schema`` of an action of ``UserViewSet``: a summary, then the rest."""
+    return extend_schema(summary=summary, tags=USERS, **described)
+
+
 describe_users = extend_schema_view(
-    create=extend_schema(
-        summary="Create a user.",
-        tags=USERS,
+    create=users_action(
+        "Create a user.",
         examples=[example(CREATE_EXAMPLE), example(USER_EXAMPLE, 201)],
         parameters=[LOCATION_HEADER],
         responses={
@@ -103,9 +107,8 @@ describe_users = extend_schema_view(
             **problems(*BODY_PROBLEMS, INTERNAL_ERROR, validation=BODY_VALIDATION),
         },
     ),
-    list=extend_schema(
-        summary="List users by id, a page at a time, optionally of one tier.",
-        tags=USERS,
+    list=users_action(
+        "List users by id, a page at a time, optionally of one tier.",
         examples=[example(PAGE_EXAMPLE, 200)],
         parameters=[UserListQuerySerializer],
         responses={
@@ -113,16 +116,14 @@ describe_users = extend_schema_view(
             **problems(INTERNAL_ERROR, validation=QUERY_VALIDATION),
         },
     ),
-    retrieve=extend_schema(
-        summary="Read one user.",
-        tags=USERS,
+    retrieve=users_action(
+        "Read one user.",
         examples=[example(USER_EXAMPLE, 200)],
         parameters=[USER_ID_PARAMETER],
         responses={200: UserSerializer, **problems(USER_NOT_FOUND, INTERNAL_ERROR)},
     ),
-    partial_update=extend_schema(
-        summary="Change a user's name and/or tier.",
-        tags=USERS,
+    partial_update=users_action(
+        "Change a user's name and/or tier.",
         examples=[example(UPDATE_EXAMPLE), example(USER_EXAMPLE, 200)],
         parameters=[USER_ID_PARAMETER],
         responses={
@@ -135,9 +136,8 @@ describe_users = extend_schema_view(
             ),
         },
     ),
-    destroy=extend_schema(
-        summary="Delete a user.",
-        tags=USERS,
+    destroy=users_action(
+        "Delete a user.",
         parameters=[USER_ID_PARAMETER],
         responses={204: None, **problems(USER_NOT_FOUND, INTERNAL_ERROR)},
     ),
