@@ -66,12 +66,6 @@ GAPS: tuple[Gap, ...] = (
     ),
     Gap(
         "django",
-        "* responses 20? * name pattern",
-        "drf-spectacular copies the RegexValidator's pattern with the raw control"
-        " characters Python's regex holds, not as \\u escapes",
-    ),
-    Gap(
-        "django",
         "* created_at pattern",
         "drf-spectacular writes a DateTimeField as `format: date-time` only,"
         " whatever its output format",

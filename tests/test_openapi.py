@@ -9,6 +9,9 @@ own document.
 """
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import httpx
 from openapi_spec_validator import (
@@ -138,3 +141,22 @@ def test_readme_shows_gap_table() -> None:
         ["| app | differences (fnmatch) | why |", "| --- | --- | --- |", *rows]
     )
     assert table in section
+
+
+def test_openapi_document_passes_the_validator_command_line(
+    client: httpx.Client, tmp_path: Path
+) -> None:
+    """The served document, saved as a file, passes openapi-spec-validator as a user
+    runs it, which reads the file as text (a raw control character breaks it)."""
+    document = tmp_path / "openapi.json"
+    document.write_bytes(client.get("/openapi.json").content)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "openapi_spec_validator", str(document)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr

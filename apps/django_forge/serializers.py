@@ -17,7 +17,6 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.fields import empty
 
 from django_forge.contract import (
-    CONTROL_CHARACTERS,
     DEFAULT_LIMIT,
     MAX_ID,
     MAX_LIMIT,
@@ -27,11 +26,10 @@ from django_forge.contract import (
     parse_canonical_integer,
 )
 from django_forge.models import Tier, User
+from django_forge.openapi import NAME_PATTERN
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
-
-NO_CONTROL_CHARACTERS = f"^[^{CONTROL_CHARACTERS}]*$"
 
 
 class NameField(serializers.CharField):
@@ -46,7 +44,9 @@ class NameField(serializers.CharField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_length=MAX_NAME_LENGTH, **kwargs)
         # Appended after max_length's validator, so too_long is reported first.
-        self.validators.append(RegexValidator(NO_CONTROL_CHARACTERS, code="invalid"))
+        # R12's pattern as the document writes it, with \u escapes: drf-spectacular
+        # copies it into the document, where raw control characters are not allowed.
+        self.validators.append(RegexValidator(NAME_PATTERN, code="invalid"))
 
     def to_internal_value(self, data: Any) -> str:
         # CharField would store the number 1 as "1".
