@@ -28,7 +28,6 @@ from django_forge.contract import (
     INTERNAL_ERROR,
     PROBLEM_JSON,
     SERVICE_UNAVAILABLE,
-    USER_NOT_FOUND,
     VALIDATION_FAILED,
     Problem,
 )
@@ -36,6 +35,7 @@ from django_forge.openapi import (
     BODY_PROBLEMS,
     BODY_VALIDATION,
     CREATE_EXAMPLE,
+    ID_NOT_FOUND,
     LOCATION,
     PAGE_EXAMPLE,
     QUERY_VALIDATION,
@@ -43,7 +43,7 @@ from django_forge.openapi import (
     UPDATE_EXAMPLE,
     USER_EXAMPLE,
     USER_ID,
-    problem_schema,
+    problems_by_status,
 )
 from django_forge.serializers import (
     HealthSerializer,
@@ -79,11 +79,10 @@ def example(value: dict[str, Any], status: int | None = None) -> OpenApiExample:
 def problems(*problems: Problem, validation: Any = None) -> Responses:
     """``extend_schema`` responses for these problems, and the 422 if ``validation``."""
     # A (status, media type) key: DRF's renderer would make them application/json.
+    titles = {problem.status: problem.title for problem in problems}
     responses: Responses = {
-        (problem.status, PROBLEM_JSON): OpenApiResponse(
-            problem_schema(problem), description=problem.title
-        )
-        for problem in problems
+        (status, PROBLEM_JSON): OpenApiResponse(schema, description=titles[status])
+        for status, schema in problems_by_status(problems).items()
     }
     if validation is not None:
         responses[(422, PROBLEM_JSON)] = OpenApiResponse(
@@ -120,7 +119,7 @@ describe_users = extend_schema_view(
         "Read one user.",
         examples=[example(USER_EXAMPLE, 200)],
         parameters=[USER_ID_PARAMETER],
-        responses={200: UserSerializer, **problems(USER_NOT_FOUND, INTERNAL_ERROR)},
+        responses={200: UserSerializer, **problems(*ID_NOT_FOUND, INTERNAL_ERROR)},
     ),
     partial_update=users_action(
         "Change a user's name and/or tier.",
@@ -130,7 +129,7 @@ describe_users = extend_schema_view(
             200: UserSerializer,
             **problems(
                 *BODY_PROBLEMS,
-                USER_NOT_FOUND,
+                *ID_NOT_FOUND,
                 INTERNAL_ERROR,
                 validation=BODY_VALIDATION,
             ),
@@ -139,7 +138,7 @@ describe_users = extend_schema_view(
     destroy=users_action(
         "Delete a user.",
         parameters=[USER_ID_PARAMETER],
-        responses={204: None, **problems(USER_NOT_FOUND, INTERNAL_ERROR)},
+        responses={204: None, **problems(*ID_NOT_FOUND, INTERNAL_ERROR)},
     ),
 )
 """The document of ``UserViewSet``, action by action."""

@@ -21,21 +21,22 @@ from pydantic import BaseModel
 from fastapi_forge.contract import (
     INTERNAL_ERROR,
     PROBLEM_JSON,
+    ROUTE_NOT_FOUND,
     SERVICE_UNAVAILABLE,
-    USER_NOT_FOUND,
     VALIDATION_FAILED,
     Problem,
 )
 from fastapi_forge.openapi import (
     BODY_PROBLEMS,
     BODY_VALIDATION,
+    ID_NOT_FOUND,
     LOCATION,
     QUERY_VALIDATION,
     TAGS,
     USER_ID,
     header,
     in_method_order,
-    problem_schema,
+    problems_by_status,
 )
 from fastapi_forge.schemas import UserListQuery
 
@@ -52,12 +53,13 @@ def problems(*problems: Problem, validation: Any = None) -> Responses:
     """Route ``responses`` for these problems, and the 422 if ``validation``."""
     # FastAPI puts a response "model" under the route's own media type only, so the
     # problem+json bodies are schemas; a declared 422 replaces FastAPI's own.
+    titles = {problem.status: problem.title for problem in problems}
     responses: Responses = {
-        problem.status: {
-            "description": problem.title,
-            "content": {PROBLEM_JSON: {"schema": problem_schema(problem)}},
+        status: {
+            "description": titles[status],
+            "content": {PROBLEM_JSON: {"schema": schema}},
         }
-        for problem in problems
+        for status, schema in problems_by_status(problems).items()
     }
     if validation is not None:
         responses[422] = {
@@ -74,11 +76,11 @@ def headers_only(*statuses: int) -> Responses:
     }
 
 
-def allow(methods: str) -> Responses:
+def allow(methods: str, *others: Problem) -> Responses:
     """Route ``responses`` of an OPTIONS: the 204 and its Allow header (R4)."""
     allow_header = header("Allow", {"const": methods})
     no_content = {"description": "No content", "headers": allow_header}
-    return {204: no_content, **problems(INTERNAL_ERROR)}
+    return {204: no_content, **problems(*others, INTERNAL_ERROR)}
 
 
 def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
@@ -108,20 +110,20 @@ LIST_USERS_HEAD: Route = {
     "openapi_extra": LIST_QUERY,
     "responses": headers_only(422, 500),
 }
-GET_USER: Route = {"responses": problems(USER_NOT_FOUND, INTERNAL_ERROR)}
+GET_USER: Route = {"responses": problems(*ID_NOT_FOUND, INTERNAL_ERROR)}
 GET_USER_HEAD: Route = {"responses": headers_only(404, 500)}
 UPDATE_USER: Route = {
     "responses": problems(
-        *BODY_PROBLEMS, USER_NOT_FOUND, INTERNAL_ERROR, validation=BODY_VALIDATION
+        *BODY_PROBLEMS, *ID_NOT_FOUND, INTERNAL_ERROR, validation=BODY_VALIDATION
     )
 }
-DELETE_USER: Route = {"responses": problems(USER_NOT_FOUND, INTERNAL_ERROR)}
+DELETE_USER: Route = {"responses": problems(*ID_NOT_FOUND, INTERNAL_ERROR)}
 CHECK_HEALTH: Route = {"responses": problems(INTERNAL_ERROR, SERVICE_UNAVAILABLE)}
 CHECK_HEALTH_HEAD: Route = {"responses": headers_only(500, 503)}
 # Each path's own Allow value; one function answers all three.
 OPTIONS_USERS: Route = {"responses": allow("GET, HEAD, POST, OPTIONS")}
 OPTIONS_USER: Route = {
-    "responses": allow("GET, HEAD, PATCH, DELETE, OPTIONS"),
+    "responses": allow("GET, HEAD, PATCH, DELETE, OPTIONS", ROUTE_NOT_FOUND),
     # The function reads no id, so FastAPI would not list the path's parameter.
     "openapi_extra": {"parameters": [USER_ID_PARAMETER]},
 }

@@ -25,6 +25,7 @@ from flask_forge import schemas
 from flask_forge.contract import (
     INTERNAL_ERROR,
     PROBLEM_JSON,
+    ROUTE_NOT_FOUND,
     SERVICE_UNAVAILABLE,
     USER_NOT_FOUND,
     allow_header,
@@ -38,7 +39,7 @@ from flask_forge.openapi import (
     USER_ID,
     header,
     in_method_order,
-    problem_schema,
+    problems_by_status,
 )
 
 SWAGGER_UI = str(files("swagger_ui") / "static")
@@ -108,10 +109,11 @@ def responses(documented: dict[str, Any], rule: Rule) -> dict[str, Any]:
         result["422"] = json_content(PROBLEM_JSON, BODY_VALIDATION)
     if "query" in documented:
         result["422"] = json_content(PROBLEM_JSON, QUERY_VALIDATION)
-    for problem in documented["problems"]:
-        result[str(problem.status)] = json_content(
-            PROBLEM_JSON, problem_schema(problem)
-        )
+    problems = documented["problems"]
+    if rule.arguments:
+        problems = (*problems, ROUTE_NOT_FOUND)  # R3: see openapi.ID_NOT_FOUND
+    for status, schema in problems_by_status(problems).items():
+        result[str(status)] = json_content(PROBLEM_JSON, schema)
     for response in result.values():
         response.setdefault("description", "Problem")
     if "201" in result:

@@ -6,6 +6,7 @@ these to its framework's OpenAPI generator, which writes everything else from th
 routes and shapes.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from .contract import (
@@ -15,8 +16,10 @@ from .contract import (
     METHOD_ORDER,
     NAME_CONFLICT,
     QUERY_CODES,
+    ROUTE_NOT_FOUND,
     TIERS,
     UNSUPPORTED_MEDIA_TYPE,
+    USER_NOT_FOUND,
     VALIDATION_FAILED,
     Problem,
     body_error,
@@ -39,6 +42,10 @@ BODY_PROBLEMS = (
     UNSUPPORTED_MEDIA_TYPE,
 )
 """What a request with a body may also get (R6 to R9, R18)."""
+ID_NOT_FOUND = (USER_NOT_FOUND, ROUTE_NOT_FOUND)
+"""The 404s of a path with ``{id}``: OpenAPI tools match a URL by the path's template,
+not by the parameter's pattern, so they read ``/forge/users/abc`` (the route 404, R3)
+as that operation too."""
 
 # Examples for the docs pages, which would otherwise make them up from the patterns:
 # a name like 'tA>KEeaAEp](' created in month 78.
@@ -78,6 +85,18 @@ def problem_schema(problem: Problem) -> dict[str, Any]:
             "status": {"type": "integer", "const": problem.status},
             "detail": {"type": "string", "const": problem.detail},
         },
+    }
+
+
+def problems_by_status(problems: Iterable[Problem]) -> dict[int, dict[str, Any]]:
+    """The problem+json schema of each status: one problem's, or a oneOf of those that
+    share it."""
+    grouped: dict[int, list[dict[str, Any]]] = {}
+    for problem in problems:
+        grouped.setdefault(problem.status, []).append(problem_schema(problem))
+    return {
+        status: schemas[0] if len(schemas) == 1 else {"oneOf": schemas}
+        for status, schemas in grouped.items()
     }
 
 
