@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
@@ -27,6 +29,7 @@ from tests.contract import (
     readme_tiers,
     wrong_in_example,
 )
+from tests.fuzz.model import name_error
 from tests.openapi_normal import resolved
 
 CASE_FILES = sorted((CONTRACT / "cases").glob("*.json"))
@@ -287,3 +290,26 @@ def test_readme_names_exactly_the_headers_the_cases_compare() -> None:
     }
 
     assert named == checked
+
+
+NAME_CHARACTERS = st.one_of(
+    st.sampled_from([chr(c) for c in (*range(0x21), *range(0x7F, 0xA1))]),
+    st.sampled_from(" \u1680\u2000\u200a\u200b\u2028\u2029\u202f\u205f\u3000é\u0301"),
+    st.characters(),
+)
+
+
+@settings(max_examples=2000, derandomize=True)
+@given(
+    name=st.one_of(
+        st.text(NAME_CHARACTERS, max_size=70),
+        st.tuples(
+            st.text(" \t\n\u3000", max_size=3), st.text(min_size=60, max_size=66)
+        ).map("".join),
+    )
+)
+def test_openapi_name_pattern_is_r12(name: str) -> None:
+    """NameInput's pattern accepts exactly the names R12 accepts, after stripping."""
+    schema = load_json(CONTRACT / "openapi.json")["components"]["schemas"]["NameInput"]
+
+    assert bool(re.search(schema["pattern"], name)) == (name_error(name) is None)

@@ -33,6 +33,22 @@ LOCATION = {"type": "string", "pattern": "^/forge/users/[1-9][0-9]{0,18}$"}
 TIER = {"type": "string", "enum": list(TIERS)}
 NAME_PATTERN = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
 """R12: a stored name holds no control character."""
+_STRIPPED = (  # what str.strip() strips (R12 step 4)
+    "\\u0009-\\u000D\\u001C-\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A"
+    "\\u2028\\u2029\\u202F\\u205F\\u3000"
+)
+_CONTROL = "\\u0000-\\u001F\\u007F-\\u009F"  # R12 step 7
+_STRIPPED_OR_CONTROL = (  # what cannot begin or end a stripped name
+    "\\u0000-\\u0020\\u007F-\\u00A0\\u1680\\u2000-\\u200A"
+    "\\u2028\\u2029\\u202F\\u205F\\u3000"
+)
+_END = f"[^{_STRIPPED_OR_CONTROL}]"
+NAME_INPUT_PATTERN = (
+    f"^[{_STRIPPED}]*{_END}(?:[^{_CONTROL}]{{0,62}}{_END})?[{_STRIPPED}]*$"
+)
+"""R12 for a name as sent: around what ``str.strip()`` strips, 1 to 64 characters
+that are no control characters, first and last not strippable. (Counted in code
+points, as Python counts; a regex engine counting UTF-16 units is stricter.)"""
 TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$"
 """R1: the one form of ``created_at``."""
 BODY_PROBLEMS = (

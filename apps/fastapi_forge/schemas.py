@@ -33,6 +33,7 @@ from fastapi_forge.contract import (
 )
 from fastapi_forge.openapi import (
     CREATE_EXAMPLE,
+    NAME_INPUT_PATTERN,
     NAME_PATTERN,
     PAGE_EXAMPLE,
     TIER,
@@ -65,8 +66,10 @@ def reject_null(value: object) -> object:
 
 
 NotNull = BeforeValidator(reject_null)
-# No length bounds in the JSON Schema: they apply to the stripped name (R12).
-Name = Annotated[str, AfterValidator(clean_name)]
+# R12 in the JSON Schema as one pattern, for tools: no length bounds, which would
+# count the name before stripping. The checks themselves are clean_name's.
+NAME_SCHEMA = {"type": "string", "pattern": NAME_INPUT_PATTERN}
+Name = Annotated[str, AfterValidator(clean_name), WithJsonSchema(NAME_SCHEMA)]
 
 
 class UserCreate(BaseModel):
@@ -89,7 +92,7 @@ class UserUpdate(BaseModel):
     )
 
     # None stands for "absent", which JSON null never means: not in the schema.
-    name: Annotated[Name | None, NotNull, WithJsonSchema({"type": "string"})] = None
+    name: Annotated[Name | None, NotNull, WithJsonSchema(NAME_SCHEMA)] = None
     tier: Annotated[Tier | None, NotNull, WithJsonSchema(TIER)] = None
 
 

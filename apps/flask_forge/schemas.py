@@ -34,12 +34,15 @@ from flask_forge.contract import (
 from flask_forge.errors import QueryValidationError
 from flask_forge.openapi import (
     NAME_EXAMPLE,
+    NAME_INPUT_PATTERN,
     NAME_PATTERN,
     TIMESTAMP_EXAMPLE,
     TIMESTAMP_PATTERN,
 )
 
 INT64 = {"format": "int64"}
+# R12 in the document as one pattern, for tools; the checks are Name's validators.
+NAME_METADATA = {"pattern": NAME_INPUT_PATTERN, "examples": [NAME_EXAMPLE]}
 
 
 class JSONString(fields.String):
@@ -92,14 +95,14 @@ class Body(Schema):
 class UserCreate(Body):
     """Body of POST /forge/users."""
 
-    name = Name(required=True, metadata={"examples": [NAME_EXAMPLE]})
+    name = Name(required=True, metadata=NAME_METADATA)
     tier = Tier(load_default=DEFAULT_TIER)  # R13
 
 
 class UserUpdate(Body):
     """Body of PATCH /forge/users/{id}: absent members stay unchanged."""
 
-    name = Name(metadata={"examples": [NAME_EXAMPLE]})
+    name = Name(metadata=NAME_METADATA)
     tier = Tier(metadata={"examples": ["Pro"]})
 
 
