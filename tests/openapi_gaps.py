@@ -31,12 +31,6 @@ GAPS: tuple[Gap, ...] = (
         " 9.223372036854776e+18",
     ),
     Gap(
-        "flask",
-        "* requestBody * name m??Length",
-        "apispec turns marshmallow's Length validators into minLength and maxLength,"
-        " though they check the name after stripping (R12)",
-    ),
-    Gap(
         "django",
         "HEAD *",
         "DRF's endpoint enumerator, which drf-spectacular uses, skips HEAD",

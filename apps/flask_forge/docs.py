@@ -163,6 +163,20 @@ def date_time_format(
     return {"format": "date-time"} if isinstance(field, fields.DateTime) else {}
 
 
+def no_raw_name_length(
+    converter: FieldConverterMixin,
+    field: fields.Field[Any],
+    ret: dict[str, Any],
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """A name's Length validators count it stripped (R12); apispec would write them
+    as bounds on the name as sent. Its pattern (NAME_INPUT_PATTERN) says it all."""
+    if isinstance(field, schemas.Name):
+        ret.pop("minLength", None)
+        ret.pop("maxLength", None)
+    return {}
+
+
 def openapi_document(app: Flask) -> dict[str, Any]:
     """The OpenAPI document of the app's routes, its shapes drawn from the schemas."""
     marshmallow = MarshmallowPlugin()
@@ -174,6 +188,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
     )
     assert marshmallow.converter is not None  # set by APISpec
     marshmallow.converter.add_attribute_function(date_time_format)  # type: ignore[no-untyped-call]
+    marshmallow.converter.add_attribute_function(no_raw_name_length)  # type: ignore[no-untyped-call]
     rules_of = Counter(rule.endpoint for rule in app.url_map.iter_rules())
     for rule in app.url_map.iter_rules():
         documented = OPERATIONS.get(rule.endpoint)
