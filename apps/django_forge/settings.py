@@ -112,6 +112,11 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI's files from the app itself (docs.py), never from a CDN.
     "SWAGGER_UI_DIST": "/docs",
     "SWAGGER_UI_FAVICON_HREF": "/docs/favicon-32x32.png",
+    # What the generator cannot say, said after it (docs.py); the first is its default.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "django_forge.docs.as_the_contract_says",
+    ],
 }
 
 # With DEBUG off Django only mails a 500's traceback to ADMINS; write it to stderr.
