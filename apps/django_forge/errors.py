@@ -40,7 +40,7 @@ from django_forge.contract import (
 )
 
 # DRF's error codes (and serializers.py's own) in the contract's words.
-BODY_CODES = {
+DRF_BODY_CODES = {
     "required": "required",
     "null": "null",
     "type": "type",
@@ -51,7 +51,7 @@ BODY_CODES = {
     "invalid_choice": "enum",
     "unknown_field": "unknown_field",
 }
-QUERY_CODES = {
+DRF_QUERY_CODES = {
     "repeated": "repeated",
     "invalid": "type",
     "min_value": "out_of_range",
@@ -104,13 +104,15 @@ def error_items(error: ValidationError) -> list[dict[str, str]]:
     detail = cast(dict[str, list[ErrorDetail]], error.detail)
     firsts = {name: str(errors[0].code) for name, errors in detail.items()}
     if isinstance(error, QueryValidationError):
-        return [query_error(QUERY_CODES[code], name) for name, code in firsts.items()]
+        return [
+            query_error(DRF_QUERY_CODES[code], name) for name, code in firsts.items()
+        ]
     # DRF files errors of the body as a whole under a key of its own, which a
     # member of that name can only share as an unknown field (R10).
     whole = api_settings.NON_FIELD_ERRORS_KEY
     return [
         body_error(
-            BODY_CODES[code],
+            DRF_BODY_CODES[code],
             None if name == whole and code != "unknown_field" else name,
         )
         for name, code in firsts.items()

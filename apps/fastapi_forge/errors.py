@@ -30,7 +30,7 @@ from fastapi_forge.routing import allowed_methods
 
 # pydantic's error types in the contract's words; any other error on a field
 # (string_type, ...) means the JSON value has the wrong type.
-BODY_CODES = {
+PYDANTIC_BODY_CODES = {
     "missing": "required",
     "null": "null",
     "blank": "blank",
@@ -39,7 +39,7 @@ BODY_CODES = {
     "literal_error": "enum",
     "extra_forbidden": "unknown_field",
 }
-QUERY_CODES = {
+PYDANTIC_QUERY_CODES = {
     "repeated": "repeated",
     "type": "type",
     "greater_than_equal": "out_of_range",
@@ -64,10 +64,10 @@ def error_item(error: dict[str, Any]) -> dict[str, str]:
     """One pydantic error as the contract's ``{code, detail, pointer|parameter}``."""
     source, *location = error["loc"]
     if source == "query":
-        return query_error(QUERY_CODES[error["type"]], str(location[0]))
+        return query_error(PYDANTIC_QUERY_CODES[error["type"]], str(location[0]))
     if not location:  # R10: the body itself is not an object
         return body_error("type", None)
-    code = BODY_CODES.get(error["type"], "type")
+    code = PYDANTIC_BODY_CODES.get(error["type"], "type")
     if code == "enum" and not isinstance(error["input"], str):
         code = "type"  # R13: a Literal reports a number as a wrong choice
     return body_error(code, str(location[0]))
