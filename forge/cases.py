@@ -135,13 +135,18 @@ def send(
             [body[i : i + CHUNK_BYTES] for i in range(0, len(body), CHUNK_BYTES)]
         )
     # The request target exactly as written, as a server would receive it: httpx would
-    # read "//forge/users" as the host "forge" and the path "/users".
-    target = substitute(spec["path"], kept).encode()
-    url = client.base_url.copy_with(
-        raw_path=client.base_url.raw_path.rstrip(b"/") + target
+    # read "//forge/users" as the host "forge" and the path "/users", and would resolve
+    # "/forge/../users" to "/users". The URL keeps what httpx can hold; the "target"
+    # extension (httpcore's) puts the exact bytes on the request line.
+    target = (
+        client.base_url.raw_path.rstrip(b"/") + substitute(spec["path"], kept).encode()
     )
     request = client.build_request(
-        spec["method"], url, headers=headers, content=content
+        spec["method"],
+        client.base_url.copy_with(raw_path=target),
+        headers=headers,
+        content=content,
+        extensions={"target": target},
     )
     # httpx upper-cases methods, but R4 says "get" is not GET: send it as written.
     request.method = spec["method"]

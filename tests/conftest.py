@@ -20,6 +20,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+import time_machine
+from time_machine import Traveller as Clock
 
 from forge.cases import delete_every_user
 from forge.conformance import health_problem, unreachable
@@ -162,6 +164,16 @@ def client_factory(
     if implementation in live_urls(request.config):
         pytest.skip("needs the implementation in-process, not a live server")
     return IMPLEMENTATIONS[implementation].client
+
+
+@pytest.fixture
+def clock(implementation: str, request: pytest.FixtureRequest) -> Iterator[Clock]:
+    """A clock of the test's own, stopped until the test moves it; in-process only,
+    since a live server keeps its own time."""
+    if implementation in live_urls(request.config):
+        pytest.skip("needs the implementation in-process, not a live server")
+    with time_machine.travel(0, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture(scope="session")

@@ -14,25 +14,52 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol
 from unittest import mock
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote, unquote_to_bytes
 from wsgiref.types import WSGIApplication, WSGIEnvironment
 
 import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 BASE_URL = "http://testserver"
 
 
+def request_target(request: httpx.Request) -> tuple[bytes, bytes]:
+    """The raw path and query a server reads off the request line.
+
+    That is the ``target`` extension where the sender set one (httpx's URL resolves
+    ``..`` and cannot hold every target a client can send), else the URL's.
+    """
+    target: bytes = request.extensions.get("target", request.url.raw_path)
+    path, _, query = target.partition(b"?")
+    return path, query
+
+
 class PortalASGITransport(httpx.BaseTransport):
-    """A synchronous transport to an ASGI app running in an event loop thread."""
+    """A synchronous transport to an ASGI app running in an event loop thread.
+
+    The scope's path is the request target's, decoded as uvicorn decodes it.
+    """
 
     def __init__(self, app: ASGIApp, portal: BlockingPortal) -> None:
-        self.inner = httpx.ASGITransport(app, raise_app_exceptions=False)
+        self.app = app
         self.portal = portal
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         chunks = list(request.stream)  # type: ignore[arg-type]
+        raw_path, query = request_target(request)
+
+        async def as_served(scope: Scope, receive: Receive, send: Send) -> None:
+            path = unquote(raw_path.decode("ascii"))
+            served = {
+                **scope,
+                "raw_path": raw_path,
+                "path": path,
+                "query_string": query,
+            }
+            await self.app(served, receive, send)
+
+        inner = httpx.ASGITransport(as_served, raise_app_exceptions=False)
 
         async def forward() -> httpx.Response:
             # Keep chunks apart and headers as sent, so a chunked body stays chunked.
@@ -43,7 +70,7 @@ class PortalASGITransport(httpx.BaseTransport):
                 stream=AsyncChunks(chunks),
             )
             copy.method = request.method  # as sent: httpx would upper-case it again
-            response = await self.inner.handle_async_request(copy)
+            response = await inner.handle_async_request(copy)
             body = b"".join([chunk async for chunk in response.aiter_raw()])
             return httpx.Response(
                 response.status_code,
@@ -80,7 +107,7 @@ class ServerLikeWSGITransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
-        raw_path, _, query = request.url.raw_path.partition(b"?")
+        raw_path, query = request_target(request)
         environ: WSGIEnvironment = {
             "wsgi.version": (1, 0),
             "wsgi.url_scheme": request.url.scheme,

@@ -1,9 +1,12 @@
 """The case runner of ``forge.cases``: it sends what a case says and fails when it must.
 
-A fake server (httpx.MockTransport) answers each request, so these tests need no app.
+A fake server (httpx.MockTransport, or a socket where the bytes on the wire matter)
+answers each request, so these tests need no app.
 """
 
 import json
+import socket
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -190,11 +193,19 @@ def send_one(request: dict[str, Any]) -> httpx.Request:
 
 
 @pytest.mark.parametrize(
-    "path", ["//forge/users", "///healthz", "/forge/users//1", "/forge/users?"]
+    "path",
+    [
+        "//forge/users",
+        "///healthz",
+        "/forge/users//1",
+        "/forge/users?",
+        "/forge/./users",
+        "/forge/x/../users",
+    ],
 )
 def test_run_case_sends_the_request_target_as_written(path: str) -> None:
     """The path goes out exactly as the case writes it, as a server would receive it:
-    not read as a host ("//forge") nor tidied up."""
+    not read as a host ("//forge") nor tidied up (".." resolved)."""
     seen: list[httpx.Request] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
@@ -206,4 +217,27 @@ def test_run_case_sends_the_request_target_as_written(path: str) -> None:
     )
 
     assert seen[0].url.host == "t"
-    assert seen[0].url.raw_path == path.encode()
+    assert seen[0].extensions["target"] == path.encode()
+
+
+def test_run_case_puts_the_target_on_the_request_line() -> None:
+    """On a socket, the request line carries the target as written: httpx alone would
+    send "/forge/users" for "/forge/x/../users"."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        received: list[bytes] = []
+
+        def answer_once() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                received.append(connection.recv(65536).partition(b"\r\n")[0])
+                connection.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+
+        thread = threading.Thread(target=answer_once, daemon=True)
+        thread.start()
+        port = listener.getsockname()[1]
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            spec = {"method": "GET", "path": "/forge/x/../users"}
+            run_case(client, case({"status": 204, "empty": True}, **spec))
+        thread.join(timeout=5)
+
+    assert received == [b"GET /forge/x/../users HTTP/1.1"]

@@ -59,6 +59,21 @@ def test_serve_runs_the_three_apps_until_sigterm(tmp_path: Path) -> None:
     assert processes_using(served.data_dir) == []
 
 
+def test_each_server_reduces_a_target_to_its_origin_form(tmp_path: Path) -> None:
+    """The target forms the contract leaves to the server (an absolute-form target, a
+    fragment) reach every app under `forge serve` as the plain path: a list."""
+    with forge_serve(tmp_path) as served:
+        for name, url in served.urls.items():
+            for target in (f"{url}/forge/users", "/forge/users#top"):
+                with httpx.Client(base_url=url) as client:
+                    request = client.build_request("GET", "/forge/users")
+                    request.extensions["target"] = target.encode()
+                    response = client.send(request)
+
+                assert response.status_code == 200, (name, target)
+                assert response.json()["items"] == [], (name, target)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGHUP])
 def test_ctrl_c_or_a_closed_terminal_stops_every_server(
     tmp_path: Path, signum: signal.Signals

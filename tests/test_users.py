@@ -1,9 +1,12 @@
 """Readable flows through the users API, each citing the rules it walks through."""
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
+from time_machine import Traveller as Clock
 
 from tests.contract import ALLOW, JSON, assert_problem
 
@@ -149,6 +152,31 @@ def test_created_at_keeps_microseconds(client: httpx.Client) -> None:
     assert any(fraction % 1000 for fraction in fractions), fractions
     for user in users:
         assert client.get(f"/forge/users/{user['id']}").json() == user
+
+
+@pytest.mark.parametrize(
+    "instant",
+    [
+        datetime(2026, 11, 24, 10, 15, 30, 123456, tzinfo=UTC),
+        datetime(2026, 11, 24, 10, 15, 30, 1, tzinfo=UTC),
+        datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2027, 1, 1, tzinfo=UTC),
+    ],
+    ids=lambda instant: instant.strftime("%Y-%m-%dT%H:%M:%S.%f"),
+)
+def test_created_at_is_the_clock_to_the_microsecond(
+    client: httpx.Client, clock: Clock, instant: datetime
+) -> None:
+    """R1, R16: on a stopped clock, created_at is that instant, to the microsecond, in
+    every response about the user."""
+    clock.move_to(instant)
+
+    ada = create(client, "Ada")
+
+    written = instant.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert ada["created_at"] == written
+    assert client.get(f"/forge/users/{ada['id']}").json()["created_at"] == written
+    assert client.get("/forge/users").json()["items"][0]["created_at"] == written
 
 
 def test_delete_frees_the_name(client: httpx.Client) -> None:
