@@ -33,6 +33,12 @@ class Case:
     response: Mapping[str, Any]
     setup: tuple[Mapping[str, Any], ...] = ()
     source: str = ""
+    token: bool | None = None
+    """True: only for a server with an API token (R26); False: only without one."""
+
+    def applies(self, token: str | None) -> bool:
+        """Whether the case is for a server with ``token`` (None: no token)."""
+        return self.token is None or self.token == (token is not None)
 
 
 @dataclass
@@ -82,17 +88,30 @@ def load_cases(directory: Path = CASES) -> list[Case]:
                     response=raw["response"],
                     setup=tuple(raw.get("setup", ())),
                     source=path.name,
+                    token=raw.get("token"),
                 )
             )
     return cases
 
 
-def run_case(client: httpx.Client, case: Case) -> Outcome:
-    """Send the case's setup and request through ``client`` and compare the answer."""
+def run_case(client: httpx.Client, case: Case, token: str | None = None) -> Outcome:
+    """Send the case's setup and request through ``client`` and compare the answer.
+
+    ``token`` is the API token the server was started with (R26), if any.
+    """
+    if not case.applies(token):
+        raise ValueError(f"case {case.id} is not for a server {with_token(token)}")
     outcome = Outcome(case)
     kept: dict[str, Any] = {}
+    authorization = (
+        {"Authorization": f"Bearer {token}"} if token and case.token is None else {}
+    )
+
+    def send(spec: Mapping[str, Any]) -> httpx.Response:
+        return send_request(client, spec, kept, token, authorization)
+
     for number, step in enumerate(case.setup, start=1):
-        response = send(client, step["request"], kept)
+        response = send(step["request"])
         if response.status_code != step["status"]:
             outcome.differences.append(
                 f"setup step {number} ({describe(step['request'], kept)}): status "
@@ -103,16 +122,18 @@ def run_case(client: httpx.Client, case: Case) -> Outcome:
         if "as" in step:
             kept[step["as"]] = response.json()
     outcome.request = describe(case.request, kept)
-    response = send(client, case.request, kept)
+    response = send(case.request)
     outcome.differences = compare(case.response, response, kept)
     return outcome
 
 
-def delete_every_user(client: httpx.Client) -> None:
-    """Empty a live server's users through the API itself, before a case or a test."""
+def delete_every_user(client: httpx.Client, token: str | None = None) -> None:
+    """Empty a live server's users through the API itself, before a case or a test;
+    ``token`` is the server's API token, if it has one (R26)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     while users := client.get("/forge/users", params={"limit": "100"}).json()["items"]:
         for user in users:
-            response = client.delete(f"/forge/users/{user['id']}")
+            response = client.delete(f"/forge/users/{user['id']}", headers=headers)
             if response.status_code not in (204, 404):
                 raise RuntimeError(
                     f"cannot empty the server: DELETE /forge/users/{user['id']}"
@@ -120,13 +141,31 @@ def delete_every_user(client: httpx.Client) -> None:
                 )
 
 
-def send(
-    client: httpx.Client, spec: Mapping[str, Any], kept: Mapping[str, Any]
+def with_token(token: str | None) -> str:
+    """How a report names the server's mode."""
+    return "with an API token" if token else "without an API token"
+
+
+def send_request(
+    client: httpx.Client,
+    spec: Mapping[str, Any],
+    kept: Mapping[str, Any],
+    token: str | None = None,
+    default_headers: Mapping[str, str] | None = None,
 ) -> httpx.Response:
-    """Send one request of a case exactly as written: only its own headers and body."""
-    headers = {
-        name: substitute(value, kept) for name, value in spec.get("headers", {}).items()
-    }
+    """Send one request of a case exactly as written: only its own headers and body,
+    and ``default_headers`` it does not set itself."""
+    written = spec.get("headers", {})
+    names = {name.lower() for name in written}
+    headers = [
+        (name, value)
+        for name, value in (default_headers or {}).items()
+        if name.lower() not in names
+    ]
+    for name, values in written.items():
+        for value in [values] if isinstance(values, str) else values:
+            text = substitute(value, kept)
+            headers.append((name, text.replace("{token}", token or "")))
     body = request_body(spec)
     content: bytes | Iterator[bytes] | None = body
     if body is not None and spec.get("chunked"):

@@ -28,6 +28,7 @@ from forge.conformance import health_problem, unreachable
 from forge.databases import drop_database, ensure_database
 from forge.servers import app_database_url
 from forge.urls import parse_named_urls
+from tests.contract import API_TOKEN
 from tests.databases import NO_POSTGRES, POSTGRES_URL, empty_users
 from tests.inprocess import IMPLEMENTATIONS, ClientFactory
 from tests.live import forge_serve
@@ -56,6 +57,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "the suite deletes every user before each test",
     )
     parser.addoption(
+        "--forge-token",
+        default=None,
+        metavar="TOKEN",
+        help="the API token the live servers were started with (R26): the suite "
+        "then runs the cases for a server with a token; with --forge-serve, start "
+        "them with it",
+    )
+    parser.addoption(
         "--forge-serve",
         nargs="?",
         const="",
@@ -74,7 +83,11 @@ def pytest_configure(config: pytest.Config) -> None:
         stack = ExitStack()
         config.stash[SERVING] = stack
         directory = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        served = stack.enter_context(forge_serve(directory, database_url=database_url))
+        token = config.getoption("forge_token")
+        options = [f"--api-token={token}"] if token else []
+        served = stack.enter_context(
+            forge_serve(directory, (), *options, database_url=database_url)
+        )
         config.option.forge_url += [
             f"{name}={url}" for name, url in served.urls.items()
         ]
@@ -116,6 +129,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     )
     if "client" in metafunc.fixturenames and not live:
         metafunc.parametrize("backend", BACKENDS, scope="session")
+    if metafunc.definition.get_closest_marker("token_modes") and not live:
+        # In-process, each app is started both ways; live servers have one mode.
+        metafunc.parametrize(
+            "api_token", [None, API_TOKEN], ids=["no-token", "token"], scope="session"
+        )
+
+
+@pytest.fixture(scope="session")
+def api_token(request: pytest.FixtureRequest) -> str | None:
+    """The API token of the implementation under test (R26): live, the one
+    ``--forge-token`` names; in-process, none, unless a test asks for both modes
+    (``@pytest.mark.token_modes``)."""
+    token: str | None = request.config.getoption("forge_token")
+    return token
 
 
 @pytest.fixture(scope="session")
@@ -184,7 +211,10 @@ def backend() -> str:
 
 @pytest.fixture
 def client(
-    implementation: str, backend: str, request: pytest.FixtureRequest
+    implementation: str,
+    backend: str,
+    api_token: str | None,
+    request: pytest.FixtureRequest,
 ) -> Iterator[httpx.Client]:
     """An HTTP client of the implementation under test, with no users yet."""
     url = live_urls(request.config).get(implementation)
@@ -193,21 +223,23 @@ def client(
         if implementation in stopped:
             pytest.skip(stopped[implementation])
         with httpx.Client(base_url=url, timeout=10) as live:
-            empty_live_server(live, f"{implementation}: {url}", stopped)
+            empty_live_server(live, f"{implementation}: {url}", stopped, api_token)
             yield live
         return
     database = request.getfixturevalue(
         "postgres_url" if backend == "postgresql" else "database_url"
     )
-    with IMPLEMENTATIONS[implementation].client(database) as in_process:
+    with IMPLEMENTATIONS[implementation].client(database, api_token) as in_process:
         yield in_process
 
 
-def empty_live_server(live: httpx.Client, named: str, stopped: dict[str, str]) -> None:
+def empty_live_server(
+    live: httpx.Client, named: str, stopped: dict[str, str], token: str | None
+) -> None:
     """Delete every user; a server that no longer answers fails this test once, and
     its remaining tests are reported not run."""
     try:
-        delete_every_user(live)  # its failure is the test's error
+        delete_every_user(live, token)  # its failure is the test's error
     except httpx.TransportError:
         problem = health_problem(live)
         if problem is None:

@@ -20,6 +20,8 @@ PROBLEMS: dict[str, dict[str, Any]] = json.loads(
     (CONTRACT / "problems.json").read_text(encoding="utf-8")
 )["problems"]
 JSON = {"Content-Type": "application/json"}
+API_TOKEN = "forge-tests-only-0123456789-abcdefghij"
+"""The token the in-process apps are given in token mode (R26): 32+ b64token chars."""
 OTHER_MEMBER = "#/<any other member>"
 """The place R11 calls "any other member": a member other than ``name`` and ``tier``."""
 

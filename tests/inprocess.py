@@ -179,10 +179,11 @@ class ServerLikeTransport(httpx.BaseTransport):
 
 
 class ClientFactory(Protocol):
-    """Opens an in-process client of one implementation on ``database_url``."""
+    """Opens an in-process client of one implementation on ``database_url``, its app
+    given ``api_token`` (R26) or none."""
 
     def __call__(
-        self, database_url: str, /
+        self, database_url: str, /, api_token: str | None = None
     ) -> AbstractContextManager[httpx.Client]: ...
 
 
@@ -202,11 +203,15 @@ def migrate_fastapi(database_url: str) -> None:
 
 
 @contextmanager
-def fastapi_client(database_url: str) -> Iterator[httpx.Client]:
+def fastapi_client(
+    database_url: str, api_token: str | None = None
+) -> Iterator[httpx.Client]:
     from fastapi_forge.app import create_app
     from fastapi_forge.config import Settings
 
-    app = create_app(Settings(database_url=database_url))
+    app = create_app(
+        Settings(database_url=database_url, forge_api_token=api_token or "")
+    )
     with (
         start_blocking_portal() as portal,
         portal.wrap_async_context_manager(app.router.lifespan_context(app)),
@@ -228,11 +233,13 @@ def migrate_flask(database_url: str) -> None:
 
 
 @contextmanager
-def flask_client(database_url: str) -> Iterator[httpx.Client]:
+def flask_client(
+    database_url: str, api_token: str | None = None
+) -> Iterator[httpx.Client]:
     from flask_forge.app import create_app
     from flask_forge.db import db
 
-    app = create_app({"DATABASE_URL": database_url})
+    app = create_app({"DATABASE_URL": database_url, "FORGE_API_TOKEN": api_token or ""})
     transport = ServerLikeTransport(ServerLikeWSGITransport(app))
     try:
         with httpx.Client(transport=transport, base_url=BASE_URL) as client:
@@ -300,10 +307,16 @@ def migrate_django(database_url: str) -> None:
 
 
 @contextmanager
-def django_client(database_url: str) -> Iterator[httpx.Client]:
+def django_client(
+    database_url: str, api_token: str | None = None
+) -> Iterator[httpx.Client]:
     from django.core.wsgi import get_wsgi_application
+    from django.test import override_settings
 
-    with django_database(database_url):
+    with (
+        django_database(database_url),
+        override_settings(FORGE_API_TOKEN=api_token or ""),
+    ):
         app = get_wsgi_application()
         transport = ServerLikeTransport(ServerLikeWSGITransport(app))
         with httpx.Client(transport=transport, base_url=BASE_URL) as client:

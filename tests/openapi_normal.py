@@ -2,7 +2,8 @@
 
 Two documents that describe the same API differ in much a client never reads. In the
 normal form ``$ref``s are resolved, ordering, titles, descriptions, examples and
-operation ids dropped, and equivalent spellings made one (a one-value ``enum`` is a
+operation ids dropped, security schemes known by what they are rather than by name, and
+equivalent spellings made one (a one-value ``enum`` is a
 ``const``, a 3.0 ``nullable`` is a ``null`` type). ``tests/test_openapi.py`` compares
 each app's document with the contract's in it; ``tests/test_contract.py`` follows the
 contract's ``$ref``s with ``resolved``.
@@ -17,7 +18,7 @@ METHODS = ("get", "head", "post", "put", "patch", "delete", "options", "trace")
 # Words for readers, not rules for clients.
 ANNOTATIONS = {
     "title", "description", "summary", "examples", "example", "operationId", "tags",
-    "security", "readOnly", "writeOnly", "deprecated", "$comment", "externalDocs",
+    "readOnly", "writeOnly", "deprecated", "$comment", "externalDocs",
     "style", "explode",
 }  # fmt: skip
 # Implied by a const, whatever else the schema says.
@@ -135,6 +136,7 @@ def operations(document: JsonObject) -> JsonObject:
                 for status, response in operation.get("responses", {}).items()
             }
             result[f"{method.upper()} {path}"] = {
+                "security": security(document, operation),
                 "parameters": parameters,
                 "requestBody": None
                 if body is None
@@ -145,6 +147,28 @@ def operations(document: JsonObject) -> JsonObject:
                 "responses": responses,
             }
     return result
+
+
+def security(document: JsonObject, operation: JsonObject) -> list[Any]:
+    """The operation's alternative credentials, each a sorted list of the schemes it
+    takes (``[]`` for none), every scheme as its type and scheme, not its name."""
+    schemes = document.get("components", {}).get("securitySchemes", {})
+    requirements = operation.get("security", document.get("security", [{}]))
+    alternatives = [
+        sorted(
+            (
+                {
+                    key: value
+                    for key, value in resolved(document, schemes[name]).items()
+                    if key not in ANNOTATIONS
+                }
+                for name in requirement
+            ),
+            key=json.dumps,
+        )
+        for requirement in requirements
+    ]
+    return sorted(alternatives, key=json.dumps)
 
 
 def normalized(document: JsonObject) -> JsonObject:

@@ -5,9 +5,10 @@ knows no framework, and is copied rather than shared so that each app's folder l
 out alone (``tests/test_layout.py`` keeps the copies identical). It holds what the
 contract fixes and a framework would otherwise restate: the problem table (R5), the
 422's error items (R11), the bounds of names, ids and pages, the tiers, the id regex
-(R3) and the order of ``Allow`` (R4).
+(R3), the order of ``Allow`` (R4) and the API token's rules (R26).
 """
 
+import hmac
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -56,6 +57,12 @@ MALFORMED_JSON = Problem(
     "Malformed JSON",
     "The request body is not a valid I-JSON document.",
     "urn:forge:problem:malformed-json",
+)
+UNAUTHORIZED = Problem(
+    401,
+    "Authentication required",
+    "This request needs a valid bearer token in the Authorization header.",
+    "urn:forge:problem:unauthorized",
 )
 ROUTE_NOT_FOUND = Problem(404, "Not Found", "No API path matches this URL.")
 USER_NOT_FOUND = Problem(404, "Not Found", "No user exists with this id.")
@@ -191,3 +198,51 @@ def decimal_up_to(bound: int) -> str:
 
 USER_ID = decimal_up_to(MAX_ID)
 """R3: the ids a path may hold; any other segment is no route at all."""
+
+
+# R26: an API token, off unless the server is given one.
+TOKEN_VARIABLE = "FORGE_API_TOKEN"
+MIN_TOKEN_LENGTH = 32
+B64TOKEN = re.compile("[A-Za-z0-9._~+/-]+=*")  # RFC 6750 section 2.1
+WRITE_METHODS = ("POST", "PATCH", "DELETE")
+BEARER = "Bearer"
+"""The challenge to a request without bearer credentials (RFC 6750 section 3)."""
+INVALID_TOKEN = 'Bearer error="invalid_token"'
+"""The challenge to bearer credentials that are not the token."""
+
+
+def api_token(value: str | None) -> str | None:
+    """The server's token from its setting, or None for none (unset or empty).
+
+    Raises ValueError saying, in one line, why a token is unusable: a server must not
+    start with a token that clients could guess or that no header can carry.
+    """
+    if not value:
+        return None
+    if len(value) < MIN_TOKEN_LENGTH:
+        raise ValueError(
+            f"{TOKEN_VARIABLE} must be at least {MIN_TOKEN_LENGTH} characters long;"
+            f" this one has {len(value)}"
+        )
+    if not B64TOKEN.fullmatch(value):
+        raise ValueError(
+            f"{TOKEN_VARIABLE} may hold only ASCII letters, digits and - . _ ~ + /,"
+            " with = at its end only (RFC 6750 b64token)"
+        )
+    return value
+
+
+def bearer_challenge(credentials: str | None, token: str) -> str | None:
+    """None if ``credentials`` are exactly ``Bearer <token>``, else the 401's challenge.
+
+    ``credentials`` is the Authorization value as a WSGI server gives it: several
+    fields joined with commas, which never match. Surrounding whitespace is not part
+    of a field value (RFC 9110 section 5.5), though uvicorn keeps the trailing kind.
+    """
+    scheme, _, given = (credentials or "").strip(" \t").partition(" ")
+    if not (scheme.isascii() and scheme.lower() == "bearer"):
+        return BEARER
+    # compare_digest's time does not depend on where the two differ.
+    if hmac.compare_digest(given.encode(), token.encode()):
+        return None
+    return INVALID_TOKEN

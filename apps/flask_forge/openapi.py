@@ -10,7 +10,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from .contract import (
+    BEARER,
     CONTENT_TOO_LARGE,
+    INVALID_TOKEN,
     FIELD_DETAILS,
     MALFORMED_JSON,
     METHOD_ORDER,
@@ -81,6 +83,22 @@ PAGE_EXAMPLE: dict[str, Any] = {
 }
 CREATE_EXAMPLE: dict[str, Any] = {"name": NAME_EXAMPLE}
 UPDATE_EXAMPLE: dict[str, Any] = {"tier": "Pro"}
+BEARER_AUTH = "bearerAuth"
+SECURITY_SCHEMES = {
+    BEARER_AUTH: {
+        "type": "http",
+        "scheme": "bearer",
+        "description": (
+            "The server's API token (R26), when it was started with one"
+            " (`FORGE_API_TOKEN` in the Forge apps): at least 32 RFC 6750 b64token"
+            " characters."
+        ),
+    }
+}
+WRITE_SECURITY: list[dict[str, list[str]]] = [{}, {BEARER_AUTH: []}]
+"""R26: a write takes no credentials, or the bearer token when the server has one."""
+CHALLENGE = {"type": "string", "enum": [BEARER, INVALID_TOKEN]}
+"""R26: the ``WWW-Authenticate`` of a 401."""
 TAGS = {"/forge/users": "users", "/forge/users/{id}": "users", "/healthz": "health"}
 """The contract's tag of each path, which groups the operations on a docs page."""
 
