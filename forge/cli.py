@@ -104,6 +104,15 @@ def serve(
         float,
         typer.Option(min=1, help="Seconds each server has to answer /healthz."),
     ] = 30,
+    api_token: Annotated[
+        str,
+        typer.Option(
+            envvar="FORGE_API_TOKEN",
+            help="Require 'Authorization: Bearer TOKEN' on every write (contract"
+            " R26): at least 32 letters, digits and - . _ ~ + /. Default: none.",
+            show_default=False,
+        ),
+    ] = "",
 ) -> None:
     """Migrate, then serve the apps under their production servers until Ctrl-C.
 
@@ -122,6 +131,7 @@ def serve(
         database_url=options.database_url(database_url),
         data_dir=options.data_dir(data_dir),
         timeout=timeout,
+        api_token=options.api_token(api_token, "--api-token"),
     )
     try:
         run(plan, console)
@@ -176,6 +186,16 @@ def conformance(
     timeout: Annotated[
         float, typer.Option(min=0.1, help="Seconds to wait for each answer.")
     ] = 10,
+    token: Annotated[
+        str,
+        typer.Option(
+            envvar="FORGE_API_TOKEN",
+            help="The API token the servers were started with (contract R26): runs"
+            " the cases for servers with a token. Default: none, the cases for"
+            " servers without.",
+            show_default=False,
+        ),
+    ] = "",
 ) -> None:
     """Run the contract's cases against running servers and print the matrix.
 
@@ -185,12 +205,19 @@ def conformance(
     from rich.progress import Progress
 
     from forge import conformance as judge
-    from forge.cases import describe_failure, load_cases
+    from forge.cases import describe_failure, load_cases, with_token
 
     urls = parse_urls(url)
-    cases = judge.select(load_cases(), case or [])
+    api_token = options.api_token(token, "--token")
+    cases = [
+        each
+        for each in judge.select(load_cases(), case or [])
+        if each.applies(api_token)
+    ]
     if not cases:
-        raise typer.BadParameter("no case matches", param_hint="--case")
+        raise typer.BadParameter(
+            f"no case for a server {with_token(api_token)} matches", param_hint="--case"
+        )
     junit = options.report_file(junit, "--junit")
     json_file = options.report_file(json_file, "--json")
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -206,6 +233,7 @@ def conformance(
             urls,
             cases,
             timeout,
+            api_token,
             advance=lambda: progress.advance(task),
             stopped=lambda line: progress.console.print(
                 f"forge conformance: {line}; its remaining cases are not run",

@@ -25,6 +25,8 @@ class Report:
 
     urls: Mapping[str, str]
     cases: list[Case]
+    with_token: bool = False
+    """Whether the servers were judged as started with an API token (R26)."""
     outcomes: dict[str, list[Outcome]] = field(default_factory=dict)
 
     def failures(self, name: str) -> list[Outcome]:
@@ -80,20 +82,22 @@ def run(
     urls: Mapping[str, str],
     cases: list[Case],
     timeout: float = 10,
+    token: str | None = None,
     advance: Callable[[], None] = lambda: None,
     stopped: Callable[[str], None] = lambda line: None,
 ) -> Report:
-    """Run ``cases`` against each server; ``advance`` is called after each run.
+    """Run ``cases`` against each server, started with the API ``token`` or none;
+    ``advance`` is called after each run.
 
     A server that stops answering (a transport error, then no /healthz) gets its
     remaining cases marked as not run, and ``stopped`` is told once, in one line.
     """
-    report = Report(urls, cases)
+    report = Report(urls, cases, with_token=token is not None)
     for name, url in urls.items():
         outcomes = report.outcomes[name] = []
         with httpx.Client(base_url=url, timeout=timeout) as client:
             for case in cases:
-                outcome = run_on_empty_server(client, case)
+                outcome = run_on_empty_server(client, case, token)
                 outcomes.append(outcome)
                 advance()
                 if outcome.differences and (problem := gone(client, outcome)):
@@ -115,11 +119,13 @@ def gone(client: httpx.Client, outcome: Outcome) -> str | None:
 TRANSPORT_ERROR = "transport error: "
 
 
-def run_on_empty_server(client: httpx.Client, case: Case) -> Outcome:
+def run_on_empty_server(
+    client: httpx.Client, case: Case, token: str | None = None
+) -> Outcome:
     """One case on a server emptied first; a transport failure is a difference too."""
     try:
-        delete_every_user(client)
-        return run_case(client, case)
+        delete_every_user(client, token)
+        return run_case(client, case, token)
     except httpx.TransportError as error:
         # Refused, reset or timed out: the case failed, and maybe the server is gone.
         outcome = Outcome(case)
@@ -134,7 +140,7 @@ def run_on_empty_server(client: httpx.Client, case: Case) -> Outcome:
 
 def matrix(report: Report, failures_only: bool = False) -> Table:
     """Case id by implementation: pass, FAIL or not run."""
-    table = Table("case", "rules", *report.urls, title="Conformance")
+    table = Table("case", "rules", *report.urls, title=f"Conformance, {mode(report)}")
     for index, case in enumerate(report.cases):
         outcomes = [report.outcomes[name][index] for name in report.urls]
         if failures_only and all(outcome.passed for outcome in outcomes):
@@ -207,9 +213,15 @@ def write_junit(report: Report, path: Path) -> None:
     ElementTree.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
 
 
+def mode(report: Report) -> str:
+    """Which cases were run: those for servers with an API token, or without."""
+    return f"servers {'with' if report.with_token else 'without'} an API token"
+
+
 def as_json(report: Report) -> dict[str, Any]:
     """The report as data: the summary, then each case with its result per server."""
     return {
+        "with_api_token": report.with_token,
         "implementations": {
             name: {"url": url, **figures(report, name)}
             for name, url in report.urls.items()

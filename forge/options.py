@@ -5,6 +5,7 @@ raise ``typer.BadParameter``, which ``cli.run`` prints as one line with exit sta
 """
 
 import os
+import re
 import socket
 from pathlib import Path
 
@@ -82,6 +83,27 @@ def database_url(url: str) -> str:
             param_hint="--database-url (or DATABASE_URL)",
         )
     return url
+
+
+B64TOKEN = re.compile("[A-Za-z0-9._~+/-]+=*")
+"""RFC 6750's b64token: what one Authorization header can carry as a bearer token."""
+
+
+def api_token(token: str, option: str) -> str | None:
+    """None for no token, or one the apps accept (R26): 32+ b64token characters.
+
+    The apps refuse any other at start; checking here refuses it before anything runs.
+    """
+    if not token:
+        return None
+    if len(token) < 32 or not B64TOKEN.fullmatch(token):
+        raise typer.BadParameter(
+            f"want at least 32 characters, letters, digits and - . _ ~ + / (and = at"
+            f" the end): this one has {len(token)} characters"
+            + ("" if B64TOKEN.fullmatch(token) else ", not all of them those"),
+            param_hint=f"{option} (or FORGE_API_TOKEN)",
+        )
+    return token
 
 
 def data_dir(path: Path) -> Path:

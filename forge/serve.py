@@ -61,6 +61,8 @@ class Plan:
     database_url: str
     data_dir: Path
     timeout: float
+    api_token: str | None = None
+    """R26: the token every app requires on writes, or None for none."""
 
 
 @dataclass
@@ -209,7 +211,12 @@ class Supervisor:
 
     def environment(self, name: str) -> dict[str, str]:
         return environment(
-            name, self.plan.database_url, self.plan.data_dir, self.plan.host, os.environ
+            name,
+            self.plan.database_url,
+            self.plan.data_dir,
+            self.plan.host,
+            os.environ,
+            self.plan.api_token,
         )
 
     def url(self, running: Running) -> str:
@@ -268,9 +275,11 @@ def serve(plan: Plan, console: Console) -> None:
             supervisor.wait_until_healthy()
             console.print(supervisor.table())
             database = plan.database_url or f"SQLite files in {plan.data_dir}"
+            writes = "the API token" if plan.api_token else "no token"
             console.print(
                 f"healthy {time.monotonic() - started:.1f} s after start;"
-                f" database: {database_text(database)}; Ctrl-C stops every server",
+                f" database: {database_text(database)}; writes need {writes};"
+                " Ctrl-C stops every server",
                 soft_wrap=True,
                 highlight=False,
             )

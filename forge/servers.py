@@ -134,12 +134,15 @@ def environment(
     data_dir: Path,
     host: str,
     inherited: Mapping[str, str],
+    api_token: str | None = None,
 ) -> dict[str, str]:
     """The variables one app's commands run with: ``inherited`` and what it needs."""
     variables = {
         **inherited,
         "DATABASE_URL": app_database_url(database_url, app) if database_url else "",
         "FORGE_DATA_DIR": str(data_dir),
+        # R26: writes need this token; empty, none do.
+        "FORGE_API_TOKEN": api_token or "",
         # Log lines as they happen, not when a buffer fills.
         "PYTHONUNBUFFERED": "1",
     }

@@ -54,7 +54,9 @@ def test_serve_help_shows_every_option() -> None:
     result = forge("serve", "--help")
 
     assert result.returncode == 0
-    for option in ("--host", "--port", "--workers", "--database-url", "--timeout"):
+    for option in (
+        "--host", "--port", "--workers", "--database-url", "--timeout", "--api-token",
+    ):  # fmt: skip
         assert option in result.stdout
     assert "APP=PORT" in result.stdout
 
@@ -74,6 +76,8 @@ def test_serve_help_shows_every_option() -> None:
         (["serve", "--database-url", "mysql://me@db/forge"], "want sqlite:///PATH"),
         (["serve", "--database-url", "not a url"], "want sqlite:///PATH"),
         (["serve", "--data-dir", "README.md"], "is a file, not a folder"),
+        (["serve", "--api-token", "too-short"], "want at least 32 characters"),
+        (["serve", "--api-token", "a space " * 5], "not all of them those"),
         (["serve", "--bogus"], "No such option: --bogus"),
         (["conformance"], "Missing option '--url'"),
         (["conformance", "--url", "mine"], "want NAME=http://host:port"),
@@ -84,6 +88,7 @@ def test_serve_help_shows_every_option() -> None:
         (["conformance", "--url", "a=http://h:1", "--junit", "tests"], "is a folder"),
         (["conformance", "--url", "a=http://h:1", "--json", "README.md/x"], "a file"),
         (["conformance", "--url", "a=http://h:1", "--timeout", "0"], "--timeout"),
+        (["conformance", "--url", "a=http://h:1", "--token", "x" * 31], "at least 32"),
     ],
 )
 def test_bad_options_are_one_line_and_exit_2(
@@ -97,6 +102,14 @@ def test_bad_options_are_one_line_and_exit_2(
     assert result.stderr.count("\n") == 1, result.stderr
     assert result.stderr.startswith(f"forge {arguments[0]}: ")
     assert result.stdout == ""
+
+
+def test_a_refused_token_is_not_shown() -> None:
+    """R26: the token is a secret; the one line refusing it does not repeat it."""
+    result = forge("serve", "--api-token", "secret-but-too-short")
+
+    assert result.returncode == 2
+    assert "secret" not in result.stderr
 
 
 def test_database_url_error_hides_the_password() -> None:

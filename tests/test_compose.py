@@ -8,6 +8,7 @@ on a free port.
 """
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,12 @@ from tests.live import Served, free_port, processes_using, stop, wait_until_heal
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES: dict[str, Any] = COMPOSE["services"]
+DEFAULTED = re.compile(r"\$\{(\w+):-([^}]*)\}")
+
+
+def interpolated(value: str) -> str:
+    """A value as compose reads it: ``${NAME:-default}`` from the environment."""
+    return DEFAULTED.sub(lambda m: os.environ.get(m[1]) or m[2], value)
 
 
 def test_every_app_and_postgresql_is_a_service() -> None:
@@ -99,7 +106,7 @@ def test_service_command_and_healthcheck_run_without_docker(
         drop_database(app_database_url(database, name))
     data_dir = tmp_path / "data"
     environment = {
-        **service["environment"],
+        **{key: interpolated(value) for key, value in service["environment"].items()},
         "DATABASE_URL": database,
         "FORGE_DATA_DIR": str(data_dir),
     }

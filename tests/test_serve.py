@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import socket
+import subprocess
 from pathlib import Path
 
 import httpx
@@ -16,8 +17,8 @@ from rich.console import Console
 
 from forge.databases import drop_database
 from forge.serve import Plan, ServeError, serve
-from forge.servers import SERVERS, app_database_url
-from tests.contract import JSON
+from forge.servers import SERVERS, app_database_url, environment
+from tests.contract import API_TOKEN, JSON
 from tests.databases import NO_POSTGRES, POSTGRES_URL, connect
 from tests.live import Served, forge_serve, free_port, processes_using, stop
 
@@ -57,6 +58,53 @@ def test_serve_runs_the_three_apps_until_sigterm(tmp_path: Path) -> None:
         assert f"{name:>7} | " in output
     assert re.search(r"^healthy \d+\.\d s after start; database: SQLite", output, re.M)
     assert processes_using(served.data_dir) == []
+
+
+def test_serve_with_an_api_token_guards_every_apps_writes(tmp_path: Path) -> None:
+    """`forge serve --api-token`: each app refuses a write without it (R26), takes
+    one with it, and nothing prints the token."""
+    with forge_serve(tmp_path, SERVERS, f"--api-token={API_TOKEN}") as served:
+        for name, url in served.urls.items():
+            refused = httpx.post(
+                f"{url}/forge/users", json={"name": name}, headers=JSON
+            )
+            created = httpx.post(
+                f"{url}/forge/users",
+                json={"name": name},
+                headers={**JSON, "Authorization": f"Bearer {API_TOKEN}"},
+            )
+
+            assert refused.status_code == 401, name
+            assert refused.headers["WWW-Authenticate"] == "Bearer", name
+            assert created.status_code == 201, name
+            assert httpx.get(f"{url}/forge/users").json()["total"] == 1, name
+    output = served.output()
+    assert "writes need the API token" in output
+    assert API_TOKEN not in output
+
+
+@pytest.mark.parametrize("name", SERVERS)
+def test_an_app_given_a_bad_token_does_not_start(tmp_path: Path, name: str) -> None:
+    """R26: each production server, given a short token, exits at start, and says
+    why in one line rather than a traceback."""
+    server = SERVERS[name]
+    variables = environment(name, "", tmp_path, "127.0.0.1", os.environ, "too-short")
+    process = subprocess.Popen(
+        server.serve_command("127.0.0.1", free_port(), 1),
+        env=variables,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        output, _ = process.communicate(timeout=60)
+    finally:
+        stop(process)  # by its pid, had it started after all
+
+    text = output.decode(errors="replace")
+    assert process.returncode != 0, text
+    assert "Traceback" not in text
+    reason = "FORGE_API_TOKEN must be at least 32 characters long; this one has 9"
+    assert [line for line in text.splitlines() if reason in line], text
 
 
 def test_each_server_reduces_a_target_to_its_origin_form(tmp_path: Path) -> None:
