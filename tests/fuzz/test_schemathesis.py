@@ -4,14 +4,17 @@ Schemathesis generates requests from the contract's OpenAPI document, valid and
 invalid, and sends them to each app in-process (ASGI for FastAPI, WSGI for Flask and
 Django) with its checks: no server errors, documented status codes, content types and
 headers, response schemas, rejection of invalid data; its stateful phase follows the
-links it infers (create, then get, patch and delete). Like ``tests/inprocess.py``,
-this module names the frameworks: Schemathesis calls each app directly.
+links it infers (create, then get, patch and delete). Each app runs twice: without an
+API token, and with one (R26) that every request carries, where it must answer as
+without. Like ``tests/inprocess.py``, this module names the frameworks: Schemathesis
+calls each app directly.
 """
 
 import json
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -27,7 +30,7 @@ from schemathesis.core.transport import Response
 from schemathesis.specs.openapi.checks import positive_data_acceptance, use_after_free
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from tests.contract import openapi_document
+from tests.contract import API_TOKEN, openapi_document
 from tests.databases import empty_users
 from tests.fuzz.judge import Request, judge, route_of
 from tests.fuzz.model import name_error
@@ -35,44 +38,66 @@ from tests.fuzz.trio import figures
 from tests.inprocess import django_database
 
 AnyCase = schemathesis.Case[Any]
-# The app under test's name and database, by the id of the app Schemathesis holds.
-SERVED: dict[int, tuple[str, str]] = {}
+
+
+@dataclass(frozen=True)
+class Served:
+    """The app under test: its name in the figures, its database and its token."""
+
+    label: str
+    database_url: str
+    token: str | None
+
+
+# By the id of the app Schemathesis holds.
+SERVED: dict[int, Served] = {}
 
 
 @contextmanager
-def served_app(name: str, database_url: str) -> Iterator[object]:
-    """The app itself, ASGI or WSGI, on ``database_url``."""
+def served_app(name: str, database_url: str, token: str | None) -> Iterator[object]:
+    """The app itself, ASGI or WSGI, on ``database_url``, given ``token`` (R26)."""
     if name == "fastapi":
         from fastapi_forge.app import create_app
         from fastapi_forge.config import Settings
 
-        yield create_app(Settings(database_url=database_url))
+        settings = Settings(database_url=database_url, forge_api_token=token or "")
+        yield create_app(settings)
     elif name == "flask":
         from flask_forge.app import create_app as create_flask_app
         from flask_forge.db import db
 
-        app = create_flask_app({"DATABASE_URL": database_url})
+        config = {"DATABASE_URL": database_url, "FORGE_API_TOKEN": token or ""}
+        app = create_flask_app(config)
         yield app
         with app.app_context():
             db.engine.dispose()  # its pool must not outlive the test's database
     else:
         from django.core.wsgi import get_wsgi_application
+        from django.test import override_settings
 
-        with django_database(database_url):
+        with (
+            django_database(database_url),
+            override_settings(FORGE_API_TOKEN=token or ""),
+        ):
             yield get_wsgi_application()
 
 
-@pytest.fixture(params=["fastapi", "flask", "django"])
+@pytest.fixture(
+    params=[(name, token) for name in ("fastapi", "flask", "django")
+            for token in (None, API_TOKEN)],
+    ids=lambda param: f"{param[0]}+token" if param[1] else param[0],
+)  # fmt: skip
 def contract_schema(
     request: pytest.FixtureRequest, fuzz_templates: dict[str, Path], tmp_path: Path
 ) -> Iterator[OpenApiSchema]:
     """The contract's OpenAPI document, bound to one app on a fresh database."""
-    name: str = request.param
+    name, token = request.param
     path = tmp_path / "forge.sqlite3"
     shutil.copyfile(fuzz_templates[name], path)
     database_url = f"sqlite:///{path}"
-    with served_app(name, database_url) as app:
-        SERVED[id(app)] = (name, database_url)
+    with served_app(name, database_url, token) as app:
+        label = f"{name}+token" if token else name
+        SERVED[id(app)] = Served(label, database_url, token)
         schema = schemathesis.openapi.from_dict(openapi_document())  # it edits it
         schema.app = app
         yield schema
@@ -113,7 +138,10 @@ def test_stateful_links_pass_schemathesis_checks(
         def setup(self) -> None:
             # Every sequence starts on an empty database, so its ids are the same
             # each time Hypothesis replays it.
-            empty_users(SERVED[id(contract_schema.app)][1])
+            empty_users(SERVED[id(contract_schema.app)].database_url)
+
+        def get_call_kwargs(self, case: AnyCase) -> dict[str, Any]:
+            return {"headers": credentials(case)}
 
         def validate_response(
             self, response: Response, case: AnyCase, **kwargs: Any
@@ -126,16 +154,22 @@ def test_stateful_links_pass_schemathesis_checks(
     Workflow.run(settings=settings(max_examples=examples_per_operation()))
 
 
+def credentials(case: AnyCase) -> dict[str, str]:
+    """The Authorization of every request to an app with a token: the right one."""
+    token = SERVED[id(case.operation.schema.app)].token
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
 def call_and_validate(case: AnyCase) -> None:
     """``case.call_and_validate()``, counted, and with the contract's exceptions."""
-    response = case.call()
+    response = case.call(headers=credentials(case))
     tally(case, response)
     validate(case, response)
 
 
 def tally(case: AnyCase, response: Response) -> None:
     """Count the request in the figures of the app under test."""
-    counted = figures(SERVED[id(case.operation.schema.app)][0], "schemathesis")
+    counted = figures(SERVED[id(case.operation.schema.app)].label, "schemathesis")
     counted.requests += 1
     counted.server_errors += response.status_code >= 500
 
