@@ -153,7 +153,9 @@ def security(document: JsonObject, operation: JsonObject) -> list[Any]:
     """The operation's alternative credentials, each a sorted list of the schemes it
     takes (``[]`` for none), every scheme as its type and scheme, not its name."""
     schemes = document.get("components", {}).get("securitySchemes", {})
-    requirements = operation.get("security", document.get("security", [{}]))
+    requirements: list[JsonObject] = (
+        operation["security"] if "security" in operation else document.get("security")
+    ) or [{}]
     alternatives = [
         sorted(
             (

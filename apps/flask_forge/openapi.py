@@ -12,8 +12,8 @@ from typing import Any
 from .contract import (
     BEARER,
     CONTENT_TOO_LARGE,
-    INVALID_TOKEN,
     FIELD_DETAILS,
+    INVALID_TOKEN,
     MALFORMED_JSON,
     METHOD_ORDER,
     NAME_CONFLICT,
