@@ -306,21 +306,47 @@ def migrate_django(database_url: str) -> None:
         call_command("migrate", verbosity=0)
 
 
+class DjangoSettingsTransport(httpx.BaseTransport):
+    """Each request with this client's database and API token in Django's settings.
+
+    Django's settings are one per process; switching them per request, rather than for
+    the client's life, lets two Django clients with different databases or tokens (the
+    token fuzzers run both) live side by side.
+    """
+
+    def __init__(
+        self, inner: httpx.BaseTransport, database_url: str, api_token: str | None
+    ) -> None:
+        self.inner = inner
+        self.database_url = database_url
+        self.api_token = api_token or ""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        from django.test import override_settings
+
+        with (
+            django_database(self.database_url),
+            override_settings(FORGE_API_TOKEN=self.api_token),
+        ):
+            response = self.inner.handle_request(request)
+            response.read()  # while the database is this client's
+            return response
+
+
 @contextmanager
 def django_client(
     database_url: str, api_token: str | None = None
 ) -> Iterator[httpx.Client]:
     from django.core.wsgi import get_wsgi_application
-    from django.test import override_settings
 
-    with (
-        django_database(database_url),
-        override_settings(FORGE_API_TOKEN=api_token or ""),
-    ):
+    with django_database(database_url):
         app = get_wsgi_application()
-        transport = ServerLikeTransport(ServerLikeWSGITransport(app))
-        with httpx.Client(transport=transport, base_url=BASE_URL) as client:
-            yield client
+    wsgi = DjangoSettingsTransport(
+        ServerLikeWSGITransport(app), database_url, api_token
+    )
+    transport = ServerLikeTransport(wsgi)
+    with httpx.Client(transport=transport, base_url=BASE_URL) as client:
+        yield client
 
 
 IMPLEMENTATIONS = {

@@ -63,6 +63,15 @@ def test_openapi_matches_contract(implementation: str, client: httpx.Client) -> 
     assert unused == []
 
 
+def test_openapi_states_the_contracts_version(
+    implementation: str, client: httpx.Client
+) -> None:
+    """The app's document says which contract it implements."""
+    expected = openapi_document()["info"]["version"]
+
+    assert app_document(client)["info"]["version"] == expected
+
+
 def test_openapi_document_valid(implementation: str, client: httpx.Client) -> None:
     """The document is valid OpenAPI 3.1 (3.0 where the gap table says so)."""
     document = app_document(client)

@@ -74,13 +74,34 @@ def test_serve_with_an_api_token_guards_every_apps_writes(tmp_path: Path) -> Non
                 headers={**JSON, "Authorization": f"Bearer {API_TOKEN}"},
             )
 
+            # R26: spaces after the value are not part of it; uvicorn keeps them and
+            # no HTTP client sends them, so this one goes out over a raw socket.
+            padded = raw_status(
+                url,
+                b"POST /forge/users HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 13\r\n"
+                + f"Authorization: Bearer {API_TOKEN}  \r\n".encode()
+                + b"Connection: close\r\n\r\n"
+                + b'{"name": "x"}',
+            )
+
             assert refused.status_code == 401, name
             assert refused.headers["WWW-Authenticate"] == "Bearer", name
             assert created.status_code == 201, name
-            assert httpx.get(f"{url}/forge/users").json()["total"] == 1, name
+            assert padded == 201, name
+            assert httpx.get(f"{url}/forge/users").json()["total"] == 2, name
     output = served.output()
     assert "writes need the API token" in output
     assert API_TOKEN not in output
+
+
+def raw_status(url: str, request: bytes) -> int:
+    """The status a server answers ``request``, sent byte for byte."""
+    parsed = httpx.URL(url)
+    with socket.create_connection((parsed.host, parsed.port), timeout=10) as sock:
+        sock.sendall(request)
+        status_line = sock.makefile("rb").readline()
+    return int(status_line.split()[1])
 
 
 @pytest.mark.parametrize("name", SERVERS)

@@ -3,7 +3,8 @@
 Counterparts: ``fastapi_forge/docs.py``, ``flask_forge/docs.py``. drf-spectacular
 writes the document from the viewset and serializers; ``describe_users`` and
 ``describe_health`` below, one decorator per view of ``views.py``, add each action's
-summary, problem answers and headers, built from ``contract.py`` and ``openapi.py``.
+summary, problem answers and headers, built from ``contract.py`` and ``openapi.py``;
+``BearerTokenScheme`` describes ``auth.py``'s authentication (R26).
 drf-spectacular's own ``SpectacularSwaggerView`` serves /docs (``urls.py``), loading
 Swagger UI from ``SPECTACULAR_SETTINGS["SWAGGER_UI_DIST"]``, which ``settings.py``
 points at ``swagger_ui_file`` below: the swagger-ui-py package's files, served by the
@@ -16,6 +17,8 @@ from typing import Any
 
 from django.http import FileResponse, HttpRequest
 from django.views.static import serve
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -24,25 +27,32 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 
+from django_forge.auth import BearerTokenAuthentication
 from django_forge.contract import (
     INTERNAL_ERROR,
     PROBLEM_JSON,
     SERVICE_UNAVAILABLE,
+    UNAUTHORIZED,
     VALIDATION_FAILED,
+    WRITE_METHODS,
     Problem,
 )
 from django_forge.openapi import (
+    BEARER_AUTH,
     BODY_PROBLEMS,
     BODY_VALIDATION,
+    CHALLENGE,
     CREATE_EXAMPLE,
     ID_NOT_FOUND,
     LOCATION,
     PAGE_EXAMPLE,
     QUERY_VALIDATION,
+    SECURITY_SCHEMES,
     TAGS,
     UPDATE_EXAMPLE,
     USER_EXAMPLE,
     USER_ID,
+    WRITE_SECURITY,
     problems_by_status,
 )
 from django_forge.serializers import (
@@ -61,6 +71,14 @@ LOCATION_HEADER = OpenApiParameter(
     OpenApiParameter.HEADER,
     required=True,
     response=[201],  # a header of the 201, not of the request
+)
+# R26: the 401's challenge, a header of the response.
+CHALLENGE_HEADER = OpenApiParameter(
+    "WWW-Authenticate",
+    CHALLENGE,
+    OpenApiParameter.HEADER,
+    required=True,
+    response=[401],
 )
 
 Responses = dict[int | tuple[int, str], Any]
@@ -96,14 +114,37 @@ def users_action(summary: str, **described: Any) -> Any:
     return extend_schema(summary=summary, tags=USERS, **described)
 
 
+# drf-spectacular registers an extension in its untyped __init_subclass__.
+class BearerTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    """``auth.py``'s authentication as the contract's ``bearerAuth`` (R26)."""
+
+    target_class = BearerTokenAuthentication
+    name = BEARER_AUTH
+
+    def get_security_requirement(
+        self, auto_schema: AutoSchema
+    ) -> list[dict[str, list[Any]]]:
+        # No credentials or the token on a write, where drf-spectacular would write
+        # the token alone on every method; reads get no security at all.
+        return WRITE_SECURITY if auto_schema.method in WRITE_METHODS else []
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, Any]:
+        return SECURITY_SCHEMES[BEARER_AUTH]
+
+
 describe_users = extend_schema_view(
     create=users_action(
         "Create a user.",
         examples=[example(CREATE_EXAMPLE), example(USER_EXAMPLE, 201)],
-        parameters=[LOCATION_HEADER],
+        parameters=[LOCATION_HEADER, CHALLENGE_HEADER],
         responses={
             201: UserSerializer,
-            **problems(*BODY_PROBLEMS, INTERNAL_ERROR, validation=BODY_VALIDATION),
+            **problems(
+                UNAUTHORIZED,
+                *BODY_PROBLEMS,
+                INTERNAL_ERROR,
+                validation=BODY_VALIDATION,
+            ),
         },
     ),
     list=users_action(
@@ -124,10 +165,11 @@ describe_users = extend_schema_view(
     partial_update=users_action(
         "Change a user's name and/or tier.",
         examples=[example(UPDATE_EXAMPLE), example(USER_EXAMPLE, 200)],
-        parameters=[USER_ID_PARAMETER],
+        parameters=[USER_ID_PARAMETER, CHALLENGE_HEADER],
         responses={
             200: UserSerializer,
             **problems(
+                UNAUTHORIZED,
                 *BODY_PROBLEMS,
                 *ID_NOT_FOUND,
                 INTERNAL_ERROR,
@@ -137,8 +179,11 @@ describe_users = extend_schema_view(
     ),
     destroy=users_action(
         "Delete a user.",
-        parameters=[USER_ID_PARAMETER],
-        responses={204: None, **problems(*ID_NOT_FOUND, INTERNAL_ERROR)},
+        parameters=[USER_ID_PARAMETER, CHALLENGE_HEADER],
+        responses={
+            204: None,
+            **problems(UNAUTHORIZED, *ID_NOT_FOUND, INTERNAL_ERROR),
+        },
     ),
 )
 """The document of ``UserViewSet``, action by action."""

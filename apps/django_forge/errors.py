@@ -2,10 +2,10 @@
 
 Counterparts: ``fastapi_forge/errors.py``, ``flask_forge/errors.py``. Inside a DRF view,
 every exception reaches ``exception_handler`` (``REST_FRAMEWORK["EXCEPTION_HANDLER"]``):
-DRF's own (405, 415, validation errors), the views' (404, 409, 503) and the parser's
-``ProblemError`` (413, 400). Outside DRF, Django calls ``handler404`` for a path no
-route matches, ``handler400`` for a request it refuses, and ``handler500`` for a bug;
-``urls.py`` installs them. ``contract.py`` holds the texts.
+DRF's own (401, 405, 415, validation errors), the views' (404, 409, 503) and the
+parser's ``ProblemError`` (413, 400). Outside DRF, Django calls ``handler404`` for a
+path no route matches, ``handler400`` for a request it refuses, and ``handler500`` for
+a bug; ``urls.py`` installs them. ``contract.py`` holds the texts.
 """
 
 from http import HTTPStatus
@@ -14,8 +14,10 @@ from typing import Any, cast
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework.exceptions import (
     APIException,
+    AuthenticationFailed,
     ErrorDetail,
     MethodNotAllowed,
+    NotAuthenticated,
     NotFound,
     UnsupportedMediaType,
     ValidationError,
@@ -29,6 +31,7 @@ from django_forge.contract import (
     PROBLEM_JSON,
     ROUTE_NOT_FOUND,
     SERVICE_UNAVAILABLE,
+    UNAUTHORIZED,
     UNSUPPORTED_MEDIA_TYPE,
     USER_NOT_FOUND,
     VALIDATION_FAILED,
@@ -127,6 +130,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> JsonResponse |
         )
     if isinstance(exc, ProblemError):
         return problem_response(exc.problem)
+    if isinstance(exc, NotAuthenticated | AuthenticationFailed):
+        response = problem_response(UNAUTHORIZED)
+        # R26: DRF's challenge, the first authenticator's authenticate_header(),
+        # which DRF's own handler sets and a handler of one's own must set too.
+        view, request = context["view"], context["request"]
+        response["WWW-Authenticate"] = view.get_authenticate_header(request)
+        return response
     for kind, problem in PROBLEMS.items():
         if isinstance(exc, kind):
             return problem_response(problem)

@@ -60,13 +60,17 @@ class StrictJSONRequest(Request):
 
     @classmethod
     def of(cls, request: Request) -> "StrictJSONRequest":
-        """The request DRF built, with this stream; the API authenticates nobody."""
-        return cls(
+        """The request DRF built, with this stream."""
+        strict = cls(
             request._request,
             parsers=request.parsers,
             negotiator=request.negotiator,
             parser_context=request.parser_context,
         )
+        # R26: the viewset's authentication (auth.py), as DRF's request had it; the
+        # stubs type this attribute wider than the argument.
+        strict.authenticators = request.authenticators
+        return strict
 
     @property
     def stream(self) -> IO[bytes]:

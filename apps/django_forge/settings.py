@@ -1,17 +1,20 @@
 """Django's settings, read from the environment, with safe defaults for a laptop.
 
 Counterparts: ``fastapi_forge/config.py`` and ``app.py``, ``flask_forge/config.py`` and
-``app.py``. All three apps read ``DATABASE_URL`` and ``FORGE_DATA_DIR``; Django adds
-``DJANGO_DEBUG``, ``DJANGO_SECRET_KEY`` and ``DJANGO_ALLOWED_HOSTS``.
+``app.py``. All three apps read ``DATABASE_URL``, ``FORGE_DATA_DIR`` and
+``FORGE_API_TOKEN``; Django adds ``DJANGO_DEBUG``, ``DJANGO_SECRET_KEY`` and
+``DJANGO_ALLOWED_HOSTS``.
 """
 
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from django_forge.contract import TOKEN_VARIABLE, VERSION, api_token
 
 # On, Django answers an unknown path or a crash with its HTML debug pages, not R5.
 DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
@@ -24,16 +27,34 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (
 )
 
 
+def refuse(reason: str) -> NoReturn:
+    """Stop the process with one line saying why."""
+    # The process is ending: print the error alone, not a traceback of Django's
+    # start-up, wherever it is printed (Python's own handler, gunicorn's log).
+    sys.tracebacklimit = 0
+    raise ImproperlyConfigured(reason) from None
+
+
 def require_secret_key() -> None:
     """Refuse to serve without a secret key, in one line naming the variable to set."""
     if not SECRET_KEY:
-        # The process is ending: print the error alone, not a traceback of Django's
-        # start-up, wherever it is printed (Python's own handler, gunicorn's log).
-        sys.tracebacklimit = 0
-        raise ImproperlyConfigured(
+        refuse(
             "DJANGO_SECRET_KEY is not set: set it, or DJANGO_DEBUG=1 for a"
             " development key"
         )
+
+
+def forge_api_token() -> str:
+    """The API token on writes (R26), empty for none; refuse one that is unusable."""
+    try:
+        return api_token(os.environ.get(TOKEN_VARIABLE)) or ""
+    except ValueError as error:
+        refuse(str(error))
+
+
+# R26: checked here, at import, so migrate and every server refuse a bad token alike;
+# auth.py reads it per request (tests switch it with override_settings).
+FORGE_API_TOKEN = forge_api_token()
 
 
 # "testserver" is the host of the in-process test clients.
@@ -94,7 +115,8 @@ REST_FRAMEWORK = {
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "django_forge.parsing.JSONOnlyNegotiation",
     "URL_FORMAT_OVERRIDE": None,
     "EXCEPTION_HANDLER": "django_forge.errors.exception_handler",
-    # The API has no users of its own to authenticate: no django.contrib.auth either.
+    # No users, sessions or Basic (no django.contrib.auth either): only the users
+    # viewset authenticates, the API token on writes (auth.py, R26).
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
@@ -103,7 +125,7 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Forge users API (Django REST Framework)",
-    "VERSION": "1.0.0",
+    "VERSION": VERSION,
     "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Request bodies without the read-only id and created_at, as the contract has them.

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from django_forge import docs
+from django_forge.auth import BearerTokenAuthentication, TokenOnWrites
 from django_forge.contract import USER_ID
 from django_forge.errors import NameConflict, QueryValidationError, ServiceUnavailable
 from django_forge.models import User
@@ -40,6 +41,9 @@ class UserViewSet(AllowedMethods, viewsets.ModelViewSet[User]):
     lookup_value_regex = USER_ID
     # R4: PATCH but no PUT, in the order of the Allow header.
     http_method_names = ("get", "head", "post", "patch", "delete", "options")
+    # R26: the API token on writes, when the server has one.
+    authentication_classes = (BearerTokenAuthentication,)
+    permission_classes = (TokenOnWrites,)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """List users by id, a page at a time, optionally of one tier."""

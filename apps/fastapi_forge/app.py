@@ -12,12 +12,14 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from fastapi_forge import docs, errors, views
 from fastapi_forge.config import Settings
+from fastapi_forge.contract import VERSION
 from fastapi_forge.db import open_engine
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app on the database ``settings`` name (the environment by default)."""
+    """Build the app on the ``settings`` given (the environment's by default)."""
     settings = settings or Settings()
+    api_token = settings.api_token()  # before anything opens: a bad token stops here
     engine = open_engine(settings.sqlalchemy_url())
 
     @asynccontextmanager
@@ -27,7 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="Forge users API (FastAPI)",
-        version="1.0.0",
+        version=VERSION,
         lifespan=lifespan,
         # R2: a trailing slash is a 404, never a redirect.
         redirect_slashes=False,
@@ -39,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # expire_on_commit=False: a committed user is still read to build the response.
     app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+    app.state.api_token = api_token  # what auth.py checks writes against (R26)
     errors.init_app(app)
     app.include_router(views.router)
     docs.init_app(app)

@@ -23,17 +23,20 @@ from fastapi_forge.contract import (
     PROBLEM_JSON,
     ROUTE_NOT_FOUND,
     SERVICE_UNAVAILABLE,
+    UNAUTHORIZED,
     VALIDATION_FAILED,
     Problem,
 )
 from fastapi_forge.openapi import (
     BODY_PROBLEMS,
     BODY_VALIDATION,
+    CHALLENGE,
     ID_NOT_FOUND,
     LOCATION,
     QUERY_VALIDATION,
     TAGS,
     USER_ID,
+    WRITE_SECURITY,
     header,
     in_method_order,
     problems_by_status,
@@ -93,12 +96,20 @@ def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     ]
 
 
+def unauthorized() -> Responses:
+    """Route ``responses`` of a write: R26's 401 and its challenge."""
+    responses = problems(UNAUTHORIZED)
+    responses[401]["headers"] = header("WWW-Authenticate", CHALLENGE)
+    return responses
+
+
 LIST_QUERY = {"parameters": query_parameters(UserListQuery)}
 
 # One entry per route of views.py, in its order.
 CREATE_USER: Route = {
     "responses": {
         201: {"headers": header("Location", LOCATION)},
+        **unauthorized(),
         **problems(*BODY_PROBLEMS, INTERNAL_ERROR, validation=BODY_VALIDATION),
     }
 }
@@ -113,11 +124,16 @@ LIST_USERS_HEAD: Route = {
 GET_USER: Route = {"responses": problems(*ID_NOT_FOUND, INTERNAL_ERROR)}
 GET_USER_HEAD: Route = {"responses": headers_only(404, 500)}
 UPDATE_USER: Route = {
-    "responses": problems(
-        *BODY_PROBLEMS, *ID_NOT_FOUND, INTERNAL_ERROR, validation=BODY_VALIDATION
-    )
+    "responses": {
+        **unauthorized(),
+        **problems(
+            *BODY_PROBLEMS, *ID_NOT_FOUND, INTERNAL_ERROR, validation=BODY_VALIDATION
+        ),
+    }
 }
-DELETE_USER: Route = {"responses": problems(*ID_NOT_FOUND, INTERNAL_ERROR)}
+DELETE_USER: Route = {
+    "responses": {**unauthorized(), **problems(*ID_NOT_FOUND, INTERNAL_ERROR)}
+}
 CHECK_HEALTH: Route = {"responses": problems(INTERNAL_ERROR, SERVICE_UNAVAILABLE)}
 CHECK_HEALTH_HEAD: Route = {"responses": headers_only(500, 503)}
 # Each path's own Allow value; one function answers all three.
@@ -147,6 +163,10 @@ def as_the_contract_says(generate: Callable[[], dict[str, Any]]) -> OpenAPIGener
                 # through; a body's 422 is the contract's own, declared above.
                 if "HTTPValidationError" in str(operation["responses"].get("422")):
                     del operation["responses"]["422"]
+                # R26: FastAPI makes a security dependency required; without a token
+                # the server takes writes with no credentials too.
+                if "security" in operation:
+                    operation["security"] = WRITE_SECURITY
             # R4: FastAPI documents a HEAD route like a GET, with its return type.
             for response in item.get("head", {}).get("responses", {}).values():
                 response.pop("content", None)

@@ -1,11 +1,12 @@
 """Every error becomes an RFC 9457 problem with the contract's fixed texts (R5, R11).
 
 Counterparts: ``flask_forge/errors.py``, ``django_forge/errors.py``. Views and parsing
-raise ``ProblemError``; Starlette raises its own 404 and 405; pydantic raises validation
-errors; anything else is a bug. The handlers ``init_app`` installs turn each into one
-response; ``contract.py`` holds the texts.
+raise ``ProblemError``; Starlette raises its own 404 and 405, and ``auth.py`` FastAPI's
+401; pydantic raises validation errors; anything else is a bug. The handlers
+``init_app`` installs turn each into one response; ``contract.py`` holds the texts.
 """
 
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -19,6 +20,7 @@ from fastapi_forge.contract import (
     METHOD_NOT_ALLOWED,
     PROBLEM_JSON,
     ROUTE_NOT_FOUND,
+    UNAUTHORIZED,
     VALIDATION_FAILED,
     Problem,
     ProblemError,
@@ -49,7 +51,7 @@ PYDANTIC_QUERY_CODES = {
 
 
 def problem_response(
-    problem: Problem, headers: dict[str, str] | None = None, **members: Any
+    problem: Problem, headers: Mapping[str, str] | None = None, **members: Any
 ) -> JSONResponse:
     """The one place that writes an error body."""
     return JSONResponse(
@@ -85,7 +87,10 @@ def init_app(app: FastAPI) -> None:
     async def handle_http_exception(
         request: Request, error: HTTPException
     ) -> JSONResponse:
-        """Starlette's routing errors: an unknown path or a method the path lacks."""
+        """Starlette's routing errors (an unknown path or a method the path lacks) and
+        the security dependency's 401."""
+        if error.status_code == 401:  # R26: with the challenge auth.py chose
+            return problem_response(UNAUTHORIZED, error.headers)
         if error.status_code == 405:  # R4: with the Allow of every route of the path
             allow = allowed_methods(request)
             return problem_response(METHOD_NOT_ALLOWED, {"Allow": allow})

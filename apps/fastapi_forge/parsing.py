@@ -4,7 +4,7 @@ Counterparts: ``flask_forge/parsing.py``, ``django_forge/parsing.py`` (a DRF par
 FastAPI parses any JSON-ish body with ``json.loads`` defaults (NaN, duplicate keys,
 unlimited size and depth). The FastAPI way to change that is a custom ``Request`` and
 ``APIRoute``: the route below checks and parses the body with ``ijson.py`` before
-FastAPI reads it, in the contract's order.
+FastAPI reads it, in the contract's order, and after the route's security schemes.
 """
 
 from collections.abc import Callable, Coroutine
@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
+from fastapi.security.http import HTTPBase
 
 from fastapi_forge import ijson
 from fastapi_forge.contract import UNSUPPORTED_MEDIA_TYPE, ProblemError
@@ -46,8 +47,17 @@ class StrictJSONRoute(APIRoute):
         handler = super().get_route_handler()
         if self.body_field is None:
             return handler
+        schemes = [  # HTTPBearer and the other Authorization schemes
+            scheme
+            for dependency in self.dependant.dependencies
+            if isinstance(scheme := dependency.call, HTTPBase)
+        ]
 
         async def strict_json_handler(request: Request) -> Response:
+            # R6: the 401 before the body, which FastAPI reads before any dependency
+            # (and then runs these again with the others: they only read headers).
+            for scheme in schemes:
+                await scheme(request)
             if not ijson.is_json_media_type(request.headers.get("content-type")):
                 raise ProblemError(UNSUPPORTED_MEDIA_TYPE)
             request = StrictJSONRequest(request.scope, request.receive)

@@ -7,13 +7,14 @@ are paths, and the Allow header, are ``routing.py``'s.
 
 from datetime import UTC, datetime
 
-from fastapi import Request, Response, status
+from fastapi import Request, Response, Security, status
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from fastapi_forge import docs, routing
+from fastapi_forge.auth import bearer
 from fastapi_forge.contract import (
     NAME_CONFLICT,
     SERVICE_UNAVAILABLE,
@@ -37,7 +38,13 @@ USERS = "/forge/users"
 USER = "/forge/users/{id:user_id}"
 
 
-@router.post(USERS, status_code=status.HTTP_201_CREATED, **docs.CREATE_USER)
+# R26: POST, PATCH and DELETE need the token, when the server has one.
+@router.post(
+    USERS,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Security(bearer)],
+    **docs.CREATE_USER,
+)
 async def create_user(
     user: UserCreate, session: SessionDep, request: Request, response: Response
 ) -> UserRead:
@@ -79,7 +86,7 @@ async def get_user(user_id: UserId, session: SessionDep) -> UserRead:
     return UserRead.model_validate(await find_user(session, user_id))
 
 
-@router.patch(USER, **docs.UPDATE_USER)
+@router.patch(USER, dependencies=[Security(bearer)], **docs.UPDATE_USER)
 async def update_user(
     user_id: UserId, changes: UserUpdate, session: SessionDep
 ) -> UserRead:
@@ -91,7 +98,12 @@ async def update_user(
     return UserRead.model_validate(user)
 
 
-@router.delete(USER, status_code=status.HTTP_204_NO_CONTENT, **docs.DELETE_USER)
+@router.delete(
+    USER,
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[Security(bearer)],
+    **docs.DELETE_USER,
+)
 async def delete_user(user_id: UserId, session: SessionDep) -> Response:
     """Delete a user."""
     # R23: one DELETE statement, not get-then-delete: of racing deletes, one deletes a

@@ -11,7 +11,8 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 from flask_forge import db, docs, errors, routing, views
-from flask_forge.config import from_environment, sqlalchemy_url
+from flask_forge.config import checked_token, from_environment, sqlalchemy_url
+from flask_forge.contract import TOKEN_VARIABLE
 from flask_forge.parsing import StrictJSONRequest
 
 
@@ -34,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # R4: views.py answers OPTIONS itself; Flask's own is a 200 with text/html.
         PROVIDE_AUTOMATIC_OPTIONS=False,
     )
+    app.config[TOKEN_VARIABLE] = checked_token(app.config)  # R26: None for none
     app.request_class = StrictJSONRequest
     app.json = JSONProvider(app)
 

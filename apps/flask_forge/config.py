@@ -1,15 +1,19 @@
 """Settings read from the environment, with safe defaults for a laptop.
 
 Counterparts: ``fastapi_forge/config.py``, ``django_forge/settings.py``. All three apps
-read the same variables: ``DATABASE_URL`` and ``FORGE_DATA_DIR``.
+read the same variables: ``DATABASE_URL``, ``FORGE_DATA_DIR`` and ``FORGE_API_TOKEN``
+(R26).
 """
 
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import URL, make_url
+
+from flask_forge.contract import TOKEN_VARIABLE, api_token
 
 # Plain URLs (``sqlite:///...``, ``postgresql://...``) are shared by the three apps;
 # each app picks its own driver, and this one uses psycopg 3 for PostgreSQL.
@@ -26,6 +30,8 @@ def from_environment() -> dict[str, str]:
         "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
         # Relative to the working directory (git ignores data/), not the package.
         "FORGE_DATA_DIR": os.environ.get("FORGE_DATA_DIR", "data"),
+        # R26: empty means no token, and writes are open.
+        TOKEN_VARIABLE: os.environ.get(TOKEN_VARIABLE, ""),
     }
 
 
@@ -37,3 +43,14 @@ def sqlalchemy_url(config: Mapping[str, Any]) -> URL:
         return make_url(f"sqlite:///{path}")
     url = make_url(config["DATABASE_URL"])
     return url.set(drivername=DRIVERS.get(url.drivername, url.drivername))
+
+
+def checked_token(config: Mapping[str, Any]) -> str | None:
+    """The API token of ``config``, or None for none; a bad one stops the app (R26)."""
+    try:
+        return api_token(config[TOKEN_VARIABLE])
+    except ValueError:
+        # The process is ending: print the reason alone, not a traceback of the
+        # factory, wherever it is printed (Python's own handler, gunicorn's log).
+        sys.tracebacklimit = 0
+        raise

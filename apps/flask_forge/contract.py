@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+VERSION = "1.1.0"
+"""The contract's version, which each app's OpenAPI document states."""
 PROBLEM_JSON = "application/problem+json"
 
 TIERS = ("Standard", "Pro", "Enterprise")

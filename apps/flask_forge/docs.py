@@ -27,16 +27,21 @@ from flask_forge.contract import (
     PROBLEM_JSON,
     ROUTE_NOT_FOUND,
     SERVICE_UNAVAILABLE,
+    UNAUTHORIZED,
     USER_NOT_FOUND,
+    VERSION,
     allow_header,
 )
 from flask_forge.openapi import (
     BODY_PROBLEMS,
     BODY_VALIDATION,
+    CHALLENGE,
     LOCATION,
     QUERY_VALIDATION,
+    SECURITY_SCHEMES,
     TAGS,
     USER_ID,
+    WRITE_SECURITY,
     header,
     in_method_order,
     problems_by_status,
@@ -60,12 +65,14 @@ PAGE = """<!doctype html>
 """
 CONVERTED_ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>")
 
-# What each view answers besides its problems, which follow from its inputs.
+# What each view answers besides its problems, which follow from its inputs; the
+# security of the views auth.token_required guards (R26).
 OPERATIONS: dict[str, dict[str, Any]] = {
     "forge.create_user": {
         "body": schemas.UserCreate,
         "responses": {201: schemas.UserRead},
-        "problems": (*BODY_PROBLEMS, INTERNAL_ERROR),
+        "problems": (UNAUTHORIZED, *BODY_PROBLEMS, INTERNAL_ERROR),
+        "security": WRITE_SECURITY,
     },
     "forge.list_users": {
         "query": schemas.UserListQuery,
@@ -79,11 +86,13 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     "forge.update_user": {
         "body": schemas.UserUpdate,
         "responses": {200: schemas.UserRead},
-        "problems": (*BODY_PROBLEMS, USER_NOT_FOUND, INTERNAL_ERROR),
+        "problems": (UNAUTHORIZED, *BODY_PROBLEMS, USER_NOT_FOUND, INTERNAL_ERROR),
+        "security": WRITE_SECURITY,
     },
     "forge.delete_user": {
         "responses": {204: None},
-        "problems": (USER_NOT_FOUND, INTERNAL_ERROR),
+        "problems": (UNAUTHORIZED, USER_NOT_FOUND, INTERNAL_ERROR),
+        "security": WRITE_SECURITY,
     },
     "forge.check_health": {
         "responses": {200: schemas.Health},
@@ -118,6 +127,8 @@ def responses(documented: dict[str, Any], rule: Rule) -> dict[str, Any]:
         response.setdefault("description", "Problem")
     if "201" in result:
         result["201"]["headers"] = header("Location", LOCATION)
+    if "401" in result:
+        result["401"]["headers"] = header("WWW-Authenticate", CHALLENGE)
     if "OPTIONS" in (rule.methods or ()):
         allow = allow_header(allowed_methods(rule))
         result["204"]["headers"] = header("Allow", {"const": allow})
@@ -182,13 +193,15 @@ def openapi_document(app: Flask) -> dict[str, Any]:
     marshmallow = MarshmallowPlugin()
     spec = APISpec(
         title="Forge users API (Flask)",
-        version="1.0.0",
+        version=VERSION,
         openapi_version="3.1.0",
         plugins=[marshmallow],
     )
     assert marshmallow.converter is not None  # set by APISpec
     marshmallow.converter.add_attribute_function(date_time_format)  # type: ignore[no-untyped-call]
     marshmallow.converter.add_attribute_function(no_raw_name_length)  # type: ignore[no-untyped-call]
+    for name, scheme in SECURITY_SCHEMES.items():
+        spec.components.security_scheme(name, scheme)
     rules_of = Counter(rule.endpoint for rule in app.url_map.iter_rules())
     for rule in app.url_map.iter_rules():
         documented = OPERATIONS.get(rule.endpoint)
@@ -209,6 +222,8 @@ def openapi_document(app: Flask) -> dict[str, Any]:
             "parameters": parameters,
             "responses": responses(documented, rule),
         }
+        if "security" in documented:
+            operation["security"] = documented["security"]
         if "body" in documented:
             body = json_content("application/json", documented["body"])
             operation["requestBody"] = {"required": True, **body}

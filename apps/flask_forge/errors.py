@@ -1,10 +1,10 @@
 """Every error becomes an RFC 9457 problem with the contract's fixed texts (R5, R11).
 
 Counterparts: ``fastapi_forge/errors.py``, ``django_forge/errors.py``. Views and parsing
-raise ``ProblemError``; Werkzeug raises its own 404, 405 and, for any exception nobody
-handled, a 500; marshmallow raises validation errors. The handlers ``init_app``
-installs turn each into one response, never Flask's HTML error pages;
-``contract.py`` holds the texts.
+raise ``ProblemError``, ``auth.py`` its ``UnauthorizedError``; Werkzeug raises its own
+404, 405 and, for any exception nobody handled, a 500; marshmallow raises validation
+errors. The handlers ``init_app`` installs turn each into one response, never Flask's
+HTML error pages; ``contract.py`` holds the texts.
 """
 
 from http import HTTPStatus
@@ -20,6 +20,7 @@ from flask_forge.contract import (
     METHOD_NOT_ALLOWED,
     PROBLEM_JSON,
     ROUTE_NOT_FOUND,
+    UNAUTHORIZED,
     VALIDATION_FAILED,
     Problem,
     ProblemError,
@@ -36,6 +37,14 @@ WERKZEUG_PROBLEMS = {404: ROUTE_NOT_FOUND, 500: INTERNAL_ERROR}
 
 class QueryValidationError(ValidationError):
     """Errors of the list query, told apart from a body's: they name parameters."""
+
+
+class UnauthorizedError(ProblemError):
+    """The 401 of a write without the server's token, and its challenge (R26)."""
+
+    def __init__(self, challenge: str) -> None:
+        super().__init__(UNAUTHORIZED)
+        self.challenge = challenge
 
 
 def problem_response(
@@ -71,6 +80,13 @@ def init_app(app: Flask) -> None:
     def handle_problem(error: ProblemError) -> Response:
         """A problem raised on purpose by a view or by parsing."""
         return problem_response(error.problem)
+
+    @app.errorhandler(UnauthorizedError)
+    def handle_unauthorized(error: UnauthorizedError) -> Response:
+        """A write without the token: the one answer with WWW-Authenticate (R26)."""
+        # Not Werkzeug's Unauthorized: its WWWAuthenticate writes error=invalid_token
+        # unquoted, and R26 fixes the value to the byte.
+        return problem_response(error.problem, {"WWW-Authenticate": error.challenge})
 
     # Also the 500 that Flask makes of an unhandled exception, after logging it.
     @app.errorhandler(HTTPException)

@@ -2,7 +2,7 @@
 
 Counterparts: ``fastapi_forge/views.py`` (a router), ``django_forge/views.py`` (a
 viewset). What the document says of each view is one entry of ``docs.py``; which ids
-are paths, and the Allow header, are ``routing.py``'s.
+are paths, and the Allow header, are ``routing.py``'s; who may write is ``auth.py``'s.
 """
 
 from datetime import UTC, datetime
@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
+from flask_forge.auth import token_required
 from flask_forge.contract import (
     NAME_CONFLICT,
     SERVICE_UNAVAILABLE,
@@ -36,6 +37,7 @@ USER = "/forge/users/<user_id:id>"
 
 
 @bp.post(USERS)
+@token_required
 def create_user() -> tuple[Response, int, dict[str, str]]:
     """Create a user."""
     fields = UserCreate().load(request.get_json())
@@ -77,6 +79,7 @@ def get_user(id: int) -> Response:
 
 
 @bp.patch(USER)
+@token_required
 def update_user(id: int) -> Response:
     """Change a user's name and/or tier."""
     changes = UserUpdate().load(request.get_json())
@@ -88,6 +91,7 @@ def update_user(id: int) -> Response:
 
 
 @bp.delete(USER)
+@token_required
 def delete_user(id: int) -> Response:
     """Delete a user."""
     # R23: one DELETE statement, not get-then-delete: of racing deletes, one deletes a

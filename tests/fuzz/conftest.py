@@ -80,11 +80,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.section("fuzz figures")
     write(f"hypothesis profile: {settings.get_current_profile_name()}")
     write(
-        f"{'fuzzer':<14}{'app':<9}{'requests':>10}{'differences':>13}{'5xx':>6}"
+        f"{'fuzzer':<14}{'app':<15}{'requests':>10}{'differences':>13}{'5xx':>6}"
         f"{'violations':>12}"
     )
     for (fuzzer, name), tally in sorted(FIGURES.items()):
         write(
-            f"{fuzzer:<14}{name:<9}{tally.requests:>10}{tally.differences:>13}"
+            f"{fuzzer:<14}{name:<15}{tally.requests:>10}{tally.differences:>13}"
             f"{tally.server_errors:>6}{tally.violations:>12}"
         )
