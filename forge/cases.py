@@ -135,9 +135,14 @@ def delete_every_user(client: httpx.Client, token: str | None = None) -> None:
         for user in users:
             response = client.delete(f"/forge/users/{user['id']}", headers=headers)
             if response.status_code not in (204, 404):
+                hint = (
+                    " (a server with an API token: say which, with --token)"
+                    if response.status_code == 401 and token is None
+                    else ""
+                )
                 raise RuntimeError(
                     f"cannot empty the server: DELETE /forge/users/{user['id']}"
-                    f" answered {response.status_code}"
+                    f" answered {response.status_code}{hint}"
                 )
 
 
@@ -230,7 +235,14 @@ def compare(
     this = {**kept, "response": body if isinstance(body, dict) else {}}
     for name, value in expected.get("headers", {}).items():
         actual = response.headers.get(name)
-        wanted = None if value is None else substitute(value, this)
+        try:
+            wanted = None if value is None else substitute(value, this)
+        except KeyError as missing:  # {response.id} of a body without an id
+            differences.append(
+                f"header {name}: {actual!r}, expected {value!r}, but the body has"
+                f" no {missing} to fill it with"
+            )
+            continue
         if actual != wanted:
             state = "absent" if wanted is None else repr(wanted)
             differences.append(f"header {name}: {actual!r}, expected {state}")

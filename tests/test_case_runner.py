@@ -241,3 +241,22 @@ def test_run_case_puts_the_target_on_the_request_line() -> None:
         thread.join(timeout=5)
 
     assert received == [b"GET /forge/x/../users HTTP/1.1"]
+
+
+def test_run_case_location_of_a_body_without_id_is_a_difference() -> None:
+    """An expected Location built from the body's id, on a body with no id: the
+    status and the header are reported, not a KeyError."""
+    refused = {"type": "urn:forge:problem:unauthorized"}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(401, json=refused)
+
+    expected = {
+        "status": 201,
+        "headers": {"Location": "/forge/users/{response.id}"},
+        "json": NEW_USER,
+    }
+    outcome = run_case(serve(answer), case(expected))
+
+    assert outcome.differences[0] == "status: 401, expected 201"
+    assert outcome.differences[1].startswith("header Location: None, expected")

@@ -11,6 +11,7 @@ import pytest
 
 from forge.cases import load_cases
 from forge.conformance import select
+from tests.contract import API_TOKEN
 from tests.live import Served, answering_wrong, forge_serve, free_port
 
 CREATE_CASES = select(load_cases(), ["create-*"])
@@ -132,3 +133,32 @@ def test_failures_only_with_no_failures_says_so(served: Served) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Every case passed on fastapi, flask: no failures to show." in result.stdout
     assert "Conformance" not in result.stdout  # the matrix's title
+
+
+def test_token_judges_servers_started_with_one(tmp_path: Path) -> None:
+    """`--token`: the cases for a server with an API token (R26) pass on one; the 1.0
+    cases sent without it do not, and a server left with users says what is missing."""
+    with forge_serve(tmp_path, ["django"], f"--api-token={API_TOKEN}") as served:
+        url = f"--url=django={served.urls['django']}"
+        report = tmp_path / "report.json"
+        without = conformance(url, "--case=create-user-defaults-tier")
+        with_token = conformance(
+            url, "--case=auth-*", "--case=create-*", f"--token={API_TOKEN}",
+            f"--json={report}",
+        )  # fmt: skip
+        left_with_users = conformance(url, "--case=create-user-defaults-tier")
+
+    assert with_token.returncode == 0, with_token.stdout + with_token.stderr
+    assert "Conformance, servers with an API token" in with_token.stdout
+    data = json.loads(report.read_text())
+    assert data["with_api_token"] is True
+    ids = {case["id"] for case in data["cases"]}
+    assert "auth-create-without-credentials" in ids
+    assert "auth-off-create-with-wrong-token" not in ids  # for servers without one
+    assert API_TOKEN not in with_token.stdout + report.read_text()
+    assert without.returncode == 1
+    assert "status: 401, expected 201" in without.stdout
+    assert left_with_users.returncode == 1
+    assert "answered 401 (a server with an API token: say which, with --token)" in (
+        left_with_users.stdout
+    )
