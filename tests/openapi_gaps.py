@@ -42,13 +42,6 @@ GAPS: tuple[Gap, ...] = (
     ),
     Gap(
         "django",
-        "* requestBody * name *",
-        "drf-spectacular writes a CharField's max_length, its RegexValidator and"
-        " minLength 1 for a field refusing blanks, though they check the stripped"
-        " name (R12)",
-    ),
-    Gap(
-        "django",
         "* responses 20? * name m[ia][nx]Length",
         "drf-spectacular writes minLength 1 on request bodies only",
     ),
