@@ -26,7 +26,7 @@ from time_machine import Traveller as Clock
 from forge.cases import delete_every_user
 from forge.conformance import health_problem, unreachable
 from forge.databases import drop_database, ensure_database
-from forge.servers import app_database_url
+from forge.servers import SERVERS, app_database_url
 from forge.urls import parse_named_urls
 from tests.contract import API_TOKEN
 from tests.databases import NO_POSTGRES, POSTGRES_URL, empty_users
@@ -86,7 +86,7 @@ def pytest_configure(config: pytest.Config) -> None:
         token = config.getoption("forge_token")
         options = [f"--api-token={token}"] if token else []
         served = stack.enter_context(
-            forge_serve(directory, (), *options, database_url=database_url)
+            forge_serve(directory, SERVERS, *options, database_url=database_url)
         )
         config.option.forge_url += [
             f"{name}={url}" for name, url in served.urls.items()
@@ -216,13 +216,24 @@ def client(
     api_token: str | None,
     request: pytest.FixtureRequest,
 ) -> Iterator[httpx.Client]:
-    """An HTTP client of the implementation under test, with no users yet."""
+    """An HTTP client of the implementation under test, with no users yet.
+
+    Where the server has an API token, the client sends it on every request (R26:
+    then every answer is contract 1.0's), except in the tests that send each
+    request's credentials themselves (``@pytest.mark.token_modes``).
+    """
+    sends_its_own = request.node.get_closest_marker("token_modes") is not None
+    headers = (
+        {"Authorization": f"Bearer {api_token}"}
+        if api_token and not sends_its_own
+        else {}
+    )
     url = live_urls(request.config).get(implementation)
     if url is not None:
         stopped = request.config.stash[STOPPED]
         if implementation in stopped:
             pytest.skip(stopped[implementation])
-        with httpx.Client(base_url=url, timeout=10) as live:
+        with httpx.Client(base_url=url, timeout=10, headers=headers) as live:
             empty_live_server(live, f"{implementation}: {url}", stopped, api_token)
             yield live
         return
@@ -230,6 +241,7 @@ def client(
         "postgres_url" if backend == "postgresql" else "database_url"
     )
     with IMPLEMENTATIONS[implementation].client(database, api_token) as in_process:
+        in_process.headers.update(headers)
         yield in_process
 
 

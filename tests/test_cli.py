@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from forge.servers import app_database_url
 from tests import markdown
+from tests.contract import API_TOKEN
 from tests.databases import NO_POSTGRES, POSTGRES_URL, connect
 from tests.live import answering_wrong, free_port
 
@@ -188,6 +189,18 @@ def test_suite_reports_the_rest_not_run_when_a_server_dies() -> None:
     assert len(stopped) == 1
     assert result.stdout.count("ConnectError") <= 1
     assert re.search(r"\d+ skipped", result.stdout)
+
+
+@pytest.mark.parametrize("token", [None, API_TOKEN])
+def test_suite_forge_serve_runs_it_on_live_servers(token: str | None) -> None:
+    """`--forge-serve` (and `--forge-token`): the tests are the three live servers',
+    not the in-process apps' (whose ids name a database)."""
+    options = ["--forge-serve", *([f"--forge-token={token}"] if token else [])]
+    result = suite("tests/test_docs.py", "--collect-only", *options)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    ids = re.findall(r"test_docs_page_served\[(.+?)\]", result.stdout)
+    assert ids == ["fastapi", "flask", "django"]
 
 
 def test_suite_runs_quick_modules_first_and_fuzzers_last() -> None:
