@@ -7,11 +7,13 @@ line that names the app and the cause: :class:`ServeError`.
 """
 
 import contextlib
+import ctypes
 import importlib.util
 import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -142,6 +144,7 @@ class Supervisor:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches forge, which stops the group
+            preexec_fn=end_with_parent,
         )
         running = Running(server, port, process, threading.Thread())
         assert process.stdout is not None
@@ -312,6 +315,22 @@ def handling_signals(handler: signal.Handlers | SignalHandler) -> Iterator[None]
     finally:
         for signum, old in previous.items():
             signal.signal(signum, old)
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def end_with_parent() -> None:
+    """In a server's process, before it starts: SIGTERM when ``forge serve`` ends.
+
+    Its own stop covers Ctrl-C, SIGTERM and SIGHUP; this covers a SIGKILL or a crash,
+    which would otherwise leave the servers (in their own sessions) serving on and
+    holding the ports. Linux only; elsewhere a killed ``forge serve`` leaves them.
+    """
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() == 1:  # forge serve ended before the line above ran
+            os.kill(os.getpid(), signal.SIGTERM)
 
 
 def signal_group(process: subprocess.Popen[bytes], signum: int) -> None:

@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -144,6 +144,18 @@ def processes_using(data_dir: Path) -> list[str]:
     inherit it, so after a stop this must be empty. It reads ``/proc``: where there is
     none (not Linux) it finds nothing, and ``tests/test_serve.py`` skips.
     """
+    return [command for _, command in live_processes(data_dir)]
+
+
+def kill_processes_using(data_dir: Path) -> None:
+    """SIGKILL, by pid, every process ``processes_using`` finds: leftovers."""
+    for pid, _ in live_processes(data_dir):
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def live_processes(data_dir: Path) -> list[tuple[int, str]]:
+    """The pid and command line of each process ``processes_using`` describes."""
     marker = f"FORGE_DATA_DIR={data_dir}".encode()
     found = []
     processes = Path("/proc")
@@ -156,10 +168,11 @@ def processes_using(data_dir: Path) -> list[str]:
                 # The state follows the command name, which may hold spaces.
                 state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
                 if state != "Z":  # a zombie has exited; its parent reaps it
-                    found.append((entry / "cmdline").read_bytes().replace(b"\0", b" "))
+                    command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+                    found.append((int(entry.name), command.decode(errors="replace")))
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
-    return [line.decode(errors="replace") for line in found]
+    return found
 
 
 @contextmanager

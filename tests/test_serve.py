@@ -9,6 +9,7 @@ import re
 import signal
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -20,7 +21,14 @@ from forge.serve import Plan, ServeError, serve
 from forge.servers import SERVERS, app_database_url, environment
 from tests.contract import API_TOKEN, JSON
 from tests.databases import NO_POSTGRES, POSTGRES_URL, connect
-from tests.live import Served, forge_serve, free_port, processes_using, stop
+from tests.live import (
+    Served,
+    forge_serve,
+    free_port,
+    kill_processes_using,
+    processes_using,
+    stop,
+)
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/environ").exists(),
@@ -141,6 +149,25 @@ def test_each_server_reduces_a_target_to_its_origin_form(tmp_path: Path) -> None
 
                 assert response.status_code == 200, (name, target)
                 assert response.json()["items"] == [], (name, target)
+
+
+def test_a_killed_forge_serve_takes_its_servers_with_it(tmp_path: Path) -> None:
+    """SIGKILL of `forge serve` (no stop of its own can run) still ends every server
+    and worker, and frees the ports for the next run."""
+    with forge_serve(tmp_path, SERVERS, "--workers=2") as served:
+        try:
+            served.process.kill()
+            served.process.wait()
+            deadline = time.monotonic() + 15
+            while processes_using(served.data_dir) and time.monotonic() < deadline:
+                time.sleep(0.2)
+
+            assert processes_using(served.data_dir) == []
+            for url in served.urls.values():
+                with pytest.raises(httpx.TransportError):
+                    httpx.get(f"{url}/healthz", timeout=1)
+        finally:
+            kill_processes_using(served.data_dir)  # had they outlived it
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGHUP])
