@@ -5,6 +5,10 @@ needs ``CREATE DATABASE``, which no migration tool runs for you. ``forge serve``
 creates; the test suite drops, to start each run from a database never used.
 """
 
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import psycopg
 from psycopg import sql
 from sqlalchemy.engine import URL, make_url
@@ -30,9 +34,33 @@ def ensure_database(database_url: str) -> bool:
             connection.execute(
                 sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
             )
-        except psycopg.errors.DuplicateDatabase:
-            return False  # another process created it in between
+        except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+            # Another process created it in between: the second of two racing CREATEs
+            # fails on the catalog's unique index, not always as DuplicateDatabase.
+            return False
         return True
+
+
+@contextmanager
+def migration_lock(database_url: str) -> Iterator[None]:
+    """Hold a lock of the database's own while its migrations run; a no-op on SQLite.
+
+    Two ``forge serve`` runs started together would run the same migrations at once,
+    and one would fail on a table the other just made. A PostgreSQL advisory lock,
+    taken on the server's ``postgres`` database and keyed by the database's name,
+    makes the second wait, then find nothing left to do.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        yield
+        return
+    key = zlib.crc32(f"forge migrate {database_name(url)}".encode())
+    with server_connection(url) as connection:
+        connection.execute("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            yield
+        finally:
+            connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
 
 def drop_database(database_url: str) -> None:

@@ -29,7 +29,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.engine import make_url
 
-from forge.databases import ensure_database
+from forge.databases import ensure_database, migration_lock
 from forge.servers import SERVERS, Server, app_database_url, environment
 
 STOP_SECONDS = 10
@@ -109,8 +109,12 @@ class Supervisor:
     def migrate(self, name: str) -> None:
         """Create the app's database if it is missing, then run its migrations."""
         server = SERVERS[name]
-        if self.plan.database_url:
-            url = app_database_url(self.plan.database_url, name)
+        url = (
+            app_database_url(self.plan.database_url, name)
+            if self.plan.database_url
+            else ""
+        )
+        if url:
             try:
                 if ensure_database(url):
                     shown = make_url(url).render_as_string(hide_password=True)
@@ -119,13 +123,15 @@ class Supervisor:
                 cause = " ".join(str(error).split())  # psycopg's span lines
                 message = f"{name}: cannot create its database: {cause}"
                 raise ServeError(message) from None
-        result = subprocess.run(
-            server.migrate_command(),
-            env=self.environment(name),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        # Another forge serve may be migrating the same database: one at a time.
+        with migration_lock(url) if url else contextlib.nullcontext():
+            result = subprocess.run(
+                server.migrate_command(),
+                env=self.environment(name),
+                capture_output=True,
+                text=True,
+                check=False,
+            )
         for line in (result.stdout + result.stderr).splitlines():
             self.say(name, line)
         if result.returncode != 0:

@@ -28,6 +28,7 @@ from tests.live import (
     kill_processes_using,
     processes_using,
     stop,
+    wait_until_healthy,
 )
 
 pytestmark = pytest.mark.skipif(
@@ -307,3 +308,35 @@ def test_serve_on_postgresql_creates_a_database_per_app(tmp_path: Path) -> None:
         assert f"created the database {app_database_url(base, name)}" in served.output()
         drop_database(app_database_url(base, name))
     assert processes_using(served.data_dir) == []
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)
+def test_two_forge_serves_started_together_share_fresh_databases(
+    tmp_path: Path,
+) -> None:
+    """Two `forge serve` on one fresh PostgreSQL server at once: one creates and
+    migrates each database, the other waits, and both serve."""
+    base = app_database_url(POSTGRES_URL, "serve_race")
+    for name in SERVERS:
+        drop_database(app_database_url(base, name))
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    try:
+        with (
+            forge_serve(tmp_path / "one", database_url=base, wait=False) as one,
+            forge_serve(tmp_path / "two", database_url=base, wait=False) as two,
+        ):
+            for served in (one, two):
+                wait_until_healthy(served)
+                for name, url in served.urls.items():
+                    health = httpx.get(f"{url}/healthz")
+                    assert health.status_code == 200, (name, served.output())
+            created = [
+                line
+                for line in one.output().splitlines() + two.output().splitlines()
+                if "created the database" in line
+            ]
+            assert len(created) == len(SERVERS), created
+    finally:
+        for name in SERVERS:
+            drop_database(app_database_url(base, name))
