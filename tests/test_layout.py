@@ -44,6 +44,7 @@ NATIVELY_BROKEN: dict[str, dict[str, str]] = {
         "R20": "the last of repeated parameters; int() takes +1 and 01",
         "R22": "a PATCH racing a DELETE is a 500",
         "R23": "racing DELETEs all answer 204",
+        "R24": "a pooled connection serves a file moved away; connecting creates one",
         "R25": "a plain-text 500",
     },
     "flask": {
@@ -63,6 +64,7 @@ NATIVELY_BROKEN: dict[str, dict[str, str]] = {
         "R20": "the first of repeated parameters; Integer() takes +1 and 1.0",
         "R22": "a PATCH racing a DELETE is a 500",
         "R23": "racing DELETEs all answer 204",
+        "R24": "a pooled connection serves a file moved away; connecting creates one",
         "R25": "an HTML 500",
     },
     "django": {
@@ -84,6 +86,7 @@ NATIVELY_BROKEN: dict[str, dict[str, str]] = {
         "R20": "QueryDict keeps the last value; ?limit= is absent",
         "R22": "save() inserts a row its UPDATE did not find",
         "R23": "racing DELETEs all answer 204",
+        "R24": "the sqlite3 backend creates a missing file, empty, on connecting",
         "R25": "an HTML 500",
     },
 }

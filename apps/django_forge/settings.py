@@ -72,11 +72,21 @@ def database(url: str) -> dict[str, Any]:
     Empty means an embedded SQLite file in ``FORGE_DATA_DIR``, whose folder is made here
     because SQLite will not make it. As in SQLAlchemy, ``sqlite:///relative/path`` and
     ``sqlite:////absolute/path``.
+
+    A SQLite file is named by a URI with ``mode=rw`` (Django's backend opens every name
+    as a URI), because ``sqlite3.connect`` creates a missing file, empty, where R24
+    wants it to stay missing until ``migrate`` creates it
+    (``management/commands/migrate.py``).
     """
     if not url:
         FORGE_DATA_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{FORGE_DATA_DIR / 'django.sqlite3'}"
-    return dict(dj_database_url.parse(url))
+    # R24: a connection per request, so each request opens the file at its path anew.
+    entry = dj_database_url.parse(url, conn_max_age=0)
+    if entry["ENGINE"] == "django.db.backends.sqlite3" and entry["NAME"] != ":memory:":
+        # R24: open the file that is there, never create one (a URI needs a full path).
+        entry["NAME"] = f"{Path(entry['NAME']).absolute().as_uri()}?mode=rw"
+    return dict(entry)
 
 
 DATABASES = {"default": database(os.environ.get("DATABASE_URL", ""))}

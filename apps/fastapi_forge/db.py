@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import NullPool
 
 ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
 
@@ -21,20 +22,39 @@ class Base(DeclarativeBase):
     """The declarative base whose metadata Alembic migrates."""
 
 
-def make_sqlite_folder(url: URL) -> None:
-    """Make the folder of an embedded SQLite file: SQLite makes the file, not it."""
+def sqlite_file(url: URL) -> Path | None:
+    """The embedded SQLite file ``url`` names, or None for a server or memory."""
     if url.get_backend_name() == "sqlite" and url.database not in (
         None,
         "",
         ":memory:",
     ):
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        return Path(url.database).absolute()
+    return None
+
+
+def make_sqlite_folder(url: URL) -> None:
+    """Make the folder of an embedded SQLite file: SQLite makes the file, not it."""
+    if path := sqlite_file(url):
+        path.parent.mkdir(parents=True, exist_ok=True)
 
 
 def open_engine(url: URL) -> AsyncEngine:
-    """The app's engine on ``url``."""
-    make_sqlite_folder(url)
-    return create_async_engine(url)
+    """The app's engine on ``url``, which never creates an embedded file.
+
+    Only the migrations create the database, on an engine of their own (``env.py``).
+    """
+    path = sqlite_file(url)
+    if path is None:
+        return create_async_engine(url)
+    # R24: SQLite's URI mode=rw opens an existing file only; its default mode, rwc,
+    # would create an empty one that has no users table.
+    rw_url = url.set(database=path.as_uri()).update_query_dict(
+        {"mode": "rw", "uri": "true"}
+    )
+    # R24: a connection per request opens whatever file is at the path now; a pooled
+    # one would go on serving a file deleted or moved away through its open handle.
+    return create_async_engine(rw_url, poolclass=NullPool)
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -11,7 +11,12 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 from flask_forge import db, docs, errors, routing, views
-from flask_forge.config import checked_token, from_environment, sqlalchemy_url
+from flask_forge.config import (
+    checked_token,
+    engine_options,
+    from_environment,
+    sqlalchemy_url,
+)
 from flask_forge.contract import TOKEN_VARIABLE
 from flask_forge.parsing import StrictJSONRequest
 
@@ -30,8 +35,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(from_environment())
     if config is not None:
         app.config.from_mapping(config)
+    url = sqlalchemy_url(app.config)
     app.config.from_mapping(
-        SQLALCHEMY_DATABASE_URI=sqlalchemy_url(app.config),
+        SQLALCHEMY_DATABASE_URI=url,
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(url),
         # R4: views.py answers OPTIONS itself; Flask's own is a 200 with text/html.
         PROVIDE_AUTOMATIC_OPTIONS=False,
     )

@@ -10,7 +10,9 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+from sqlalchemy import NullPool
 from sqlalchemy.engine import URL, make_url
 
 from flask_forge.contract import TOKEN_VARIABLE, api_token
@@ -40,9 +42,37 @@ def sqlalchemy_url(config: Mapping[str, Any]) -> URL:
     if not config["DATABASE_URL"]:
         # Absolute: Flask-SQLAlchemy would put a relative SQLite path in instance/.
         path = Path(config["FORGE_DATA_DIR"], "flask.sqlite3").absolute()
-        return make_url(f"sqlite:///{path}")
+        return existing_file_only(URL.create("sqlite", database=str(path)))
     url = make_url(config["DATABASE_URL"])
-    return url.set(drivername=DRIVERS.get(url.drivername, url.drivername))
+    url = url.set(drivername=DRIVERS.get(url.drivername, url.drivername))
+    return existing_file_only(url)
+
+
+def existing_file_only(url: URL) -> URL:
+    """``url``, but an SQLite file path as a URI that opens the file only if it exists.
+
+    SQLite creates a missing file on connecting, and the app would then answer from an
+    empty database; ``mode=rw`` fails instead, so the migrations alone create it (R24).
+    A URL that already is a URI (``uri=true``) keeps the mode it names.
+    """
+    if (
+        url.get_backend_name() != "sqlite"
+        or url.database in (None, "", ":memory:")
+        or "uri" in url.query
+    ):
+        return url
+    uri = url.set(database=f"file:{quote(url.database or '')}")
+    return uri.update_query_dict({"mode": "rw", "uri": "true"})
+
+
+def engine_options(url: URL) -> dict[str, Any]:
+    """Flask-SQLAlchemy's engine options for ``url``."""
+    if url.query.get("mode") == "rw":
+        # R24: a connection per request, as Django's default, so every request opens
+        # the file now at the configured path: one deleted or moved away fails the
+        # request, where a pooled connection would go on serving the old file.
+        return {"poolclass": NullPool}
+    return {}
 
 
 def checked_token(config: Mapping[str, Any]) -> str | None:

@@ -2,15 +2,17 @@
 
 Counterparts: ``fastapi_forge/db.py``; Django has this built in
 (``settings.DATABASES``). Flask-SQLAlchemy gives one session per app context, removed
-when the request ends; ``init_app`` binds the extensions to an app.
+when the request ends; ``init_app`` binds the extensions to an app, and
+``migration_engine`` is the one engine that may create the database (R24).
 """
 
 from pathlib import Path
+from urllib.parse import unquote
 
 from flask import Flask
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import Engine, NullPool, create_engine
 from sqlalchemy.orm import DeclarativeBase
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -27,18 +29,24 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(directory=str(MIGRATIONS))
 
 
-def make_sqlite_folder(url: URL) -> None:
-    """Make the folder of an embedded SQLite file: SQLite makes the file, not it."""
-    if url.get_backend_name() == "sqlite" and url.database not in (
-        None,
-        "",
-        ":memory:",
-    ):
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-
-
 def init_app(app: Flask) -> None:
     """Bind the extensions to ``app``, on the database its config names."""
-    make_sqlite_folder(make_url(app.config["SQLALCHEMY_DATABASE_URI"]))
     db.init_app(app)
     migrate.init_app(app, db)
+
+
+def migration_engine(engine: Engine) -> Engine:
+    """The app's ``engine``, but one that creates a missing SQLite file and its folder.
+
+    The app opens its file with ``mode=rw`` (``config.existing_file_only``), which
+    never creates it: only the migrations do (R24).
+    """
+    url = engine.url
+    if url.query.get("mode") != "rw":
+        return engine
+    # SQLite makes the file, not its folder. The path is absolute and percent-encoded
+    # by now: Flask-SQLAlchemy has put a relative one in instance/.
+    path = Path(unquote((url.database or "").removeprefix("file:")))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # NullPool: the migration's connection closes with it, leaving nothing to dispose.
+    return create_engine(url.update_query_dict({"mode": "rwc"}), poolclass=NullPool)

@@ -8,10 +8,11 @@ import asyncio
 
 from alembic import context
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from fastapi_forge import models  # noqa: F401 (puts the users table on Base.metadata)
 from fastapi_forge.config import Settings
-from fastapi_forge.db import Base, open_engine
+from fastapi_forge.db import Base, make_sqlite_folder
 
 
 def run_migrations(connection: Connection) -> None:
@@ -24,7 +25,9 @@ def run_migrations(connection: Connection) -> None:
 async def run_async_migrations() -> None:
     """Alembic runs synchronously, so hand it the async engine's connection."""
     url = context.config.attributes.get("url") or Settings().sqlalchemy_url()
-    engine = open_engine(url)
+    # R24: the one place that creates the database; the app's open_engine never does.
+    make_sqlite_folder(url)
+    engine = create_async_engine(url)
     async with engine.connect() as connection:
         await connection.run_sync(run_migrations)
     await engine.dispose()

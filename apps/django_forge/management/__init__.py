@@ -1,0 +1,1 @@
+"""The app's management commands, which Django finds here by convention."""
