@@ -191,7 +191,7 @@ describe_users = extend_schema_view(
 
 describe_health = extend_schema_view(
     get=extend_schema(
-        summary="Say whether the database answers.",
+        summary="Say whether the app can serve the API (R24).",
         tags=HEALTH,
         responses={
             200: HealthSerializer,

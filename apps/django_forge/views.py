@@ -105,7 +105,7 @@ class HealthView(AllowedMethods):
     http_method_names = ("get", "head", "options")
 
     def get(self, request: Request) -> Response:
-        """Say whether the database answers."""
+        """Say whether the app can serve the API (R24)."""
         try:
             # R24: the users table, in the file at its configured path, since this
             # request's connection opened it with mode=rw (settings.py).

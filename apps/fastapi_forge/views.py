@@ -120,7 +120,7 @@ async def delete_user(user_id: UserId, session: SessionDep) -> Response:
 @router.get("/healthz", **docs.CHECK_HEALTH)
 @router.head("/healthz", **docs.CHECK_HEALTH_HEAD)
 async def check_health(session: SessionDep) -> Health:
-    """Say whether the database answers."""
+    """Say whether the app can serve the API (R24)."""
     try:
         # R24: a query on the users table, since a database without it cannot serve;
         # open_engine's connection is to the file at its path, or fails.

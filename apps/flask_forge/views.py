@@ -105,7 +105,7 @@ def delete_user(id: int) -> Response:
 
 @bp.get("/healthz")
 def check_health() -> Response:
-    """Say whether the database answers."""
+    """Say whether the app can serve the API (R24)."""
     # R24: a query on the users table, for a database without it cannot serve. A
     # deleted or moved SQLite file fails here too: each request opens the file at
     # its configured path (config.engine_options), and never creates one.
