@@ -7,6 +7,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# HAProxy, in front of every app server (forge/haproxy.cfg): Debian's, as on a laptop.
+RUN apt-get update \
+    && apt-get install --yes --no-install-recommends haproxy \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY contract ./contract

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from forge import options
+from forge.proxy import CHOICES as PROXIES
 from forge.urls import parse_named_urls
 
 app = typer.Typer(
@@ -84,6 +85,19 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, help="Worker processes per server.")
     ] = 2,
+    instances: Annotated[
+        int,
+        typer.Option(min=1, help="Servers per app, behind the proxy's load balancer."),
+    ] = 1,
+    proxy: Annotated[
+        str,
+        typer.Option(
+            envvar="FORGE_PROXY",
+            metavar="|".join(PROXIES),
+            help="What stands in front of the app servers: HAProxy if installed"
+            " (auto), HAProxy or fail, or nothing (as in development).",
+        ),
+    ] = "auto",
     database_url: Annotated[
         str,
         typer.Option(
@@ -132,6 +146,8 @@ def serve(
         data_dir=options.data_dir(data_dir),
         timeout=timeout,
         api_token=options.api_token(api_token, "--api-token"),
+        proxy=options.proxy(proxy, instances),
+        instances=instances,
     )
     try:
         run(plan, console)

@@ -136,3 +136,23 @@ def unwritable(folder: Path) -> str:
     if not os.access(existing, os.W_OK | os.X_OK):
         return f"{existing} is not writable"
     return ""
+
+
+def proxy(choice: str, instances: int) -> str | None:
+    """The HAProxy executable ``--proxy`` asks for, or None to serve directly."""
+    from forge.proxy import CHOICES, INSTALL, find_haproxy
+
+    if choice not in CHOICES:
+        raise typer.BadParameter(
+            f"{choice!r} is not one of {', '.join(CHOICES)}", param_hint="--proxy"
+        )
+    haproxy = find_haproxy() if choice != "none" else None
+    if haproxy is None and (choice == "haproxy" or instances > 1):
+        why = "--proxy haproxy" if choice == "haproxy" else "--instances above 1"
+        found = "is not installed" if choice != "none" else "is turned off"
+        raise typer.BadParameter(
+            f"{why} needs HAProxy, which {found}"
+            + (f": {INSTALL}" if choice != "none" else ""),
+            param_hint="--proxy",
+        )
+    return haproxy

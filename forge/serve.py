@@ -10,10 +10,12 @@ import contextlib
 import ctypes
 import importlib.util
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -29,8 +31,15 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.engine import make_url
 
+from forge import proxy
 from forge.databases import ensure_database, migration_lock
-from forge.servers import SERVERS, Server, app_database_url, environment
+from forge.servers import (
+    REQUESTS_PER_WORKER,
+    SERVERS,
+    Server,
+    app_database_url,
+    environment,
+)
 
 STOP_SECONDS = 10
 """How long a server may take to finish its requests after SIGTERM before SIGKILL."""
@@ -65,17 +74,24 @@ class Plan:
     timeout: float
     api_token: str | None = None
     """R26: the token every app requires on writes, or None for none."""
+    proxy: str | None = None
+    """The HAProxy executable to put in front of the app servers, or None for none."""
+    instances: int = 1
+    """Servers per app, behind the proxy's balancer (one without a proxy)."""
 
 
 @dataclass
 class Running:
-    """One started server."""
+    """One started process: an app's server, or the proxy in front of them all."""
 
-    server: Server
-    port: int
+    name: str
+    """The app's name, with the instance's number if there are several; or "proxy"."""
+    program: str
     process: subprocess.Popen[bytes]
-    log: threading.Thread
+    socket: Path | None = None
+    """The Unix socket an app server listens on behind the proxy, or None."""
     last_lines: list[str] = field(default_factory=list)
+    log: threading.Thread = field(default_factory=threading.Thread)
 
 
 class Supervisor:
@@ -86,6 +102,8 @@ class Supervisor:
         self.console = console
         self.running: list[Running] = []
         self.print_lock = threading.Lock()
+        self.run_dir: Path | None = None
+        """The folder of the servers' sockets and the proxy's files, with a proxy."""
 
     # Start-up, in the order of the checklist in the module docstring.
 
@@ -140,47 +158,97 @@ class Supervisor:
             )
 
     def start(self, name: str) -> None:
-        """Start the app's server in its own process group, streaming its log."""
+        """Start the app's servers, each in its own process group, streaming its log.
+
+        Behind the proxy each instance listens on a Unix socket of the run folder;
+        without it, the one instance listens on the app's port.
+        """
         server = SERVERS[name]
-        port = self.plan.ports[name]
-        process = subprocess.Popen(
-            server.serve_command(self.plan.host, port, self.plan.workers),
-            env=self.environment(name),
+        for number in range(1, self.plan.instances + 1):
+            label = f"{name}-{number}" if self.plan.instances > 1 else name
+            if self.run_dir:
+                socket = self.run_dir / f"{name}-{number}.sock"
+                command = server.serve_command(self.plan.workers, socket=socket)
+            else:
+                socket = None
+                command = server.serve_command(
+                    self.plan.workers, self.plan.host, self.plan.ports[name]
+                )
+            self.launch(
+                Running(label, server.server, self.popen(command, name), socket)
+            )
+
+    def start_proxy(self) -> None:
+        """Start HAProxy on every app's port, in front of the app servers' sockets."""
+        assert self.plan.proxy
+        assert self.run_dir
+        sites = [
+            proxy.Site(
+                name,
+                self.plan.host,
+                self.plan.ports[name],
+                [running.socket for running in self.servers(name) if running.socket],
+                proxy_limit(SERVERS[name], self.plan.workers),
+            )
+            for name in self.plan.apps
+        ]
+        sites_file = proxy.write_configuration(self.run_dir, sites)
+        command = proxy.command(self.plan.proxy, sites_file)
+        self.launch(Running("proxy", "haproxy", self.popen(command, None)))
+
+    def popen(self, command: list[str], name: str | None) -> subprocess.Popen[bytes]:
+        """Start ``command`` with the app's variables (the proxy: the data folder's)."""
+        variables = self.environment(name) if name else self.proxy_environment()
+        return subprocess.Popen(
+            command,
+            env=variables,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches forge, which stops the group
             preexec_fn=end_with_parent,
         )
-        running = Running(server, port, process, threading.Thread())
-        assert process.stdout is not None
+
+    def launch(self, running: Running) -> None:
+        """Stream a started process's log and watch it."""
+        assert running.process.stdout is not None
         running.log = threading.Thread(
-            target=self.stream, args=(running, process.stdout), daemon=True
+            target=self.stream, args=(running, running.process.stdout), daemon=True
         )
         running.log.start()
         self.running.append(running)
 
-    def wait_until_healthy(self) -> None:
-        """Poll every server's ``/healthz`` until each answers 200, or fail."""
+    def wait_until_healthy(self, through_proxy: bool = False) -> None:
+        """Poll each server's ``/healthz`` (on its socket, or its port) until each
+        answers 200, or each app's through the proxy; or fail."""
         deadline = time.monotonic() + self.plan.timeout
-        waiting = list(self.running)
-        with httpx.Client(timeout=1) as client:
-            while waiting:
-                for running in list(waiting):
-                    self.check_alive(running)
-                    with contextlib.suppress(httpx.TransportError):
-                        health = client.get(f"{self.url(running)}/healthz")
-                        if health.status_code == 200:
-                            waiting.remove(running)
-                if waiting and time.monotonic() > deadline:
-                    name = waiting[0].server.name
-                    raise ServeError(
-                        f"{name}: /healthz did not answer 200 within"
-                        f" {self.plan.timeout:g} s"
-                        + (f"; its last log line: {waiting[0].last_lines[-1]}"
-                           if waiting[0].last_lines else "")
-                    )  # fmt: skip
-                time.sleep(0.1)
+        if through_proxy:
+            proxy_process = self.proxy_process()
+            waiting = [
+                (proxy_process, probe(None, self.url(name))) for name in self.plan.apps
+            ]
+        else:
+            waiting = [
+                (running, probe(running.socket, self.url(running.name)))
+                for running in self.running
+            ]
+        while waiting:
+            running, (client, url) = waiting[0]
+            for process in self.running:
+                self.check_alive(process)
+            with contextlib.suppress(httpx.TransportError):
+                if client.get(f"{url}/healthz").status_code == 200:
+                    client.close()
+                    waiting.pop(0)
+                    continue
+            if time.monotonic() > deadline:
+                raise ServeError(
+                    f"{running.name}: /healthz did not answer 200 within"
+                    f" {self.plan.timeout:g} s"
+                    + (f"; its last log line: {running.last_lines[-1]}"
+                       if running.last_lines else "")
+                )  # fmt: skip
+            time.sleep(0.1)
 
     def watch(self) -> None:
         """Block until a server dies (an error) or a stop is requested (Stop)."""
@@ -190,14 +258,13 @@ class Supervisor:
             time.sleep(0.2)
 
     def check_alive(self, running: Running) -> None:
-        """Raise if a server has exited: servers run until they are told to stop."""
+        """Raise if a process has exited: each runs until it is told to stop."""
         code = running.process.poll()
         if code is not None:
             running.log.join(timeout=1)  # its last lines say why
             why = f": {running.last_lines[-1]}" if running.last_lines else ""
             raise ServeError(
-                f"{running.server.name}: {running.server.server} exited with"
-                f" code {code}{why}"
+                f"{running.name}: {running.program} exited with code {code}{why}"
             )
 
     def stop(self) -> None:
@@ -215,6 +282,9 @@ class Supervisor:
             signal_group(running.process, signal.SIGKILL)
             running.log.join(timeout=1)
         self.running.clear()
+        if self.run_dir:
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+            self.run_dir = None
 
     # Helpers.
 
@@ -228,39 +298,61 @@ class Supervisor:
             self.plan.api_token,
         )
 
-    def url(self, running: Running) -> str:
+    def proxy_environment(self) -> dict[str, str]:
+        # The data folder marks every process of this run, the proxy's too
+        # (tests/live.py finds leftovers by it).
+        return {**os.environ, "FORGE_DATA_DIR": str(self.plan.data_dir)}
+
+    def servers(self, name: str) -> list[Running]:
+        """The app's running servers: one, or its instances."""
+        return [
+            running
+            for running in self.running
+            if running.name == name or running.name.startswith(f"{name}-")
+        ]
+
+    def proxy_process(self) -> Running:
+        return next(running for running in self.running if running.name == "proxy")
+
+    def url(self, name: str) -> str:
+        """Where clients reach the app ``name`` (a server's own name: its app's)."""
         host = self.plan.host
         if host in ("0.0.0.0", "::", ""):
             host = "127.0.0.1"  # listening everywhere: reachable on loopback
         elif ":" in host:
             host = f"[{host}]"
-        return f"http://{host}:{running.port}"
+        return f"http://{host}:{self.plan.ports[name.partition('-')[0]]}"
 
     def stream(self, running: Running, output: IO[bytes]) -> None:
-        """Print a server's output line by line, prefixed with its app's name."""
+        """Print a process's output line by line, prefixed with its name."""
         for raw in output:
             line = raw.decode(errors="replace").rstrip()
             running.last_lines = [*running.last_lines[-4:], line]
-            self.say(running.server.name, line)
+            self.say(running.name, line)
         output.close()
 
     def say(self, name: str, line: str) -> None:
-        prefix = Text(f"{name:>7} | ", style=COLOURS.get(name, "bold"))
+        app = name.partition("-")[0]
+        prefix = Text(f"{name:>7} | ", style=COLOURS.get(app, "bold"))
         with self.print_lock:
             self.console.print(prefix + Text(line), soft_wrap=True, highlight=False)
 
     def table(self) -> Table:
         """The apps as they are served: where, by what, with which pid."""
         table = Table("app", "API", "docs", "server", "workers", "pid")
-        for running in self.running:
-            base = self.url(running)
+        for name in self.plan.apps:
+            base = self.url(name)
+            servers = self.servers(name)
+            server = SERVERS[name].server
+            if self.plan.proxy:
+                server = f"haproxy, {len(servers)} x {server}"
             table.add_row(
-                running.server.name,
+                name,
                 f"{base}/forge/users",
                 f"{base}/docs",
-                running.server.server,
+                server,
                 str(self.plan.workers),
-                str(running.process.pid),
+                ", ".join(str(running.process.pid) for running in servers),
             )
         return table
 
@@ -279,16 +371,25 @@ def serve(plan: Plan, console: Console) -> None:
             with ThreadPoolExecutor(max_workers=len(plan.apps)) as pool:
                 for migrated in [pool.submit(supervisor.migrate, n) for n in plan.apps]:
                     migrated.result()  # the first failure, in the apps' order
+            if plan.proxy:
+                supervisor.run_dir = Path(tempfile.mkdtemp(prefix="forge-serve-"))
+            else:
+                console.print(proxy.DIRECT_WARNING, soft_wrap=True, highlight=False)
             for name in plan.apps:
                 supervisor.start(name)
             supervisor.wait_until_healthy()
+            if plan.proxy:
+                # Once the servers answer: HAProxy would answer R27's 503 till then.
+                supervisor.start_proxy()
+                supervisor.wait_until_healthy(through_proxy=True)
             console.print(supervisor.table())
             database = plan.database_url or f"SQLite files in {plan.data_dir}"
             writes = "the API token" if plan.api_token else "no token"
+            front = "HAProxy" if plan.proxy else "no proxy"
             console.print(
                 f"healthy {time.monotonic() - started:.1f} s after start;"
                 f" database: {database_text(database)}; writes need {writes};"
-                " Ctrl-C stops every server",
+                f" in front: {front}; Ctrl-C stops every server",
                 soft_wrap=True,
                 highlight=False,
             )
@@ -299,6 +400,20 @@ def serve(plan: Plan, console: Console) -> None:
             # A second Ctrl-C must not cut the stop short and leave servers behind.
             with handling_signals(signal.SIG_IGN):
                 supervisor.stop()
+
+
+def probe(socket: Path | None, url: str) -> tuple[httpx.Client, str]:
+    """A client and base URL that reach a server on its Unix ``socket``, or ``url``."""
+    if socket is None:
+        return httpx.Client(timeout=1), url
+    transport = httpx.HTTPTransport(uds=str(socket))
+    return httpx.Client(transport=transport, timeout=1), "http://localhost"
+
+
+def proxy_limit(server: Server, workers: int) -> int | None:
+    """How many requests the proxy sends one server at once: one per sync worker."""
+    per_worker = REQUESTS_PER_WORKER[server.server]
+    return per_worker * workers if per_worker else None
 
 
 def database_text(database_url: str) -> str:

@@ -25,17 +25,44 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 SERVE_COMMANDS = {
     "uvicorn": (
-        "uvicorn", "{application}", "--factory", "--host", "{host}", "--port", "{port}",
-        "--workers", "{workers}",
+        "uvicorn", "{application}", "--factory", "{bind}", "--workers", "{workers}",
     ),
     # No control socket: gunicorn puts it in ~/.gunicorn/gunicorn.ctl, one path for
     # both servers, and nothing here uses it.
     "gunicorn": (
-        "gunicorn", "--bind", "{address}", "--workers", "{workers}",
+        "gunicorn", "{bind}", "--workers", "{workers}",
         "--access-logfile", "-", "--no-control-socket", "{application}",
     ),
 }  # fmt: skip
-"""Each production server's command line, after ``python -m``."""
+"""Each production server's command line, after ``python -m``; ``{bind}`` is BIND's."""
+
+BIND: dict[str, dict[str, tuple[str, ...]]] = {
+    "uvicorn": {
+        "port": ("--host", "{host}", "--port", "{port}"),
+        "socket": ("--uds", "{socket}"),
+    },
+    "gunicorn": {
+        "port": ("--bind", "{address}"),
+        "socket": ("--bind", "unix:{socket}"),
+    },
+}
+"""Where each server listens: a port clients reach, or a Unix socket behind HAProxy."""
+
+BEHIND_PROXY: dict[str, tuple[str, ...]] = {
+    "uvicorn": (),
+    # HAProxy bounds request lines and header fields (16 KiB in all, answering more
+    # with R27's 400); gunicorn's own, smaller limits would answer in HTML first. A
+    # worker stuck on a database that never answers is replaced after 10 s (the
+    # default is 30): HAProxy has answered its client at 4.5 s.
+    "gunicorn": (
+        "--limit-request-line", "0", "--limit-request-field_size", "0",
+        "--limit-request-fields", "32768", "--timeout", "10",
+    ),
+}  # fmt: skip
+"""What each server is told when HAProxy is in front of it (``forge/proxy.py``)."""
+
+REQUESTS_PER_WORKER = {"uvicorn": None, "gunicorn": 1}
+"""How many requests one worker serves at once: any (asyncio), or one (sync)."""
 
 
 @dataclass(frozen=True)
@@ -68,19 +95,25 @@ class Server:
             return part  # finding the folder imports the package: only if needed
         return part.format(package_dir=files(self.package))
 
-    def serve_command(self, host: str, port: int, workers: int) -> list[str]:
-        """The production server's command line."""
+    def serve_command(
+        self, workers: int, host: str = "", port: int = 0, socket: Path | None = None
+    ) -> list[str]:
+        """The production server's command line, on ``host:port`` or on ``socket``."""
         values = {
             "application": self.application,
             "host": host,
             "port": str(port),
             "address": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",  # IPv6
+            "socket": str(socket),
             "workers": str(workers),
         }
-        return [
-            sys.executable, "-m",
-            *(part.format(**values) for part in SERVE_COMMANDS[self.server]),
-        ]  # fmt: skip
+        bind = [*BIND[self.server]["socket" if socket else "port"]]
+        if socket:
+            bind += BEHIND_PROXY[self.server]
+        command: list[str] = []
+        for part in SERVE_COMMANDS[self.server]:
+            command += bind if part == "{bind}" else [part]
+        return [sys.executable, "-m", *(part.format(**values) for part in command)]
 
 
 SERVERS = {

@@ -48,6 +48,11 @@ class Served:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
+    @property
+    def behind_proxy(self) -> bool:
+        """Whether HAProxy stands in front of the app servers (forge serve says so)."""
+        return "in front: HAProxy" in self.output()
+
 
 def command(
     apps: Iterable[str], ports: dict[str, int], data_dir: Path, *options: str

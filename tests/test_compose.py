@@ -4,7 +4,7 @@ There is no Docker engine on this project's machines, so the compose file is che
 here: each app's service runs ``forge serve APP`` on the app's port (so the commands
 live in ``forge/servers.py`` alone), waits for PostgreSQL, and has a healthcheck on
 ``/healthz``; then each service's own command and healthcheck are run, without Docker,
-on a free port.
+on a free port, behind HAProxy as in the containers.
 """
 
 import os
@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from forge.databases import drop_database
+from forge.proxy import INSTALL, find_haproxy
 from forge.servers import SERVERS, app_database_url
 from tests.databases import POSTGRES_URL
 from tests.live import Served, free_port, processes_using, stop, wait_until_healthy
@@ -58,6 +59,8 @@ def test_service_runs_forge_serve_of_its_app(name: str) -> None:
     database = service["environment"]["DATABASE_URL"]
     assert database.startswith("postgresql://")
     assert "@postgres:5432/" in database
+    # The production topology, always: HAProxy in front, or no start at all.
+    assert service["environment"]["FORGE_PROXY"] == "haproxy"
 
 
 def test_dockerfile_installs_as_the_readme_does() -> None:
@@ -65,6 +68,7 @@ def test_dockerfile_installs_as_the_readme_does() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
 
     assert "python -m pip install -e ." in dockerfile
+    assert "apt-get install --yes --no-install-recommends haproxy" in dockerfile
     assert 'CMD ["forge", "serve", "--host", "0.0.0.0"]' in dockerfile
 
 
@@ -89,7 +93,10 @@ def without_docker(command: list[str], port: int) -> list[str]:
 def test_service_command_and_healthcheck_run_without_docker(
     name: str, tmp_path: Path
 ) -> None:
-    """The service's command serves its app; its healthcheck passes (fails after)."""
+    """The service's command serves its app behind HAProxy; its healthcheck passes
+    (and fails after)."""
+    if find_haproxy() is None:
+        pytest.skip(f"the services run HAProxy, which is not installed: {INSTALL}")
     service = SERVICES[name]
     port = free_port()
     default = SERVERS[name].default_port
@@ -128,6 +135,7 @@ def test_service_command_and_healthcheck_run_without_docker(
     after = subprocess.run(healthcheck, capture_output=True, check=False)
 
     assert healthy.returncode == 0, healthy.stderr
+    assert "in front: HAProxy" in log.read_text()
     assert after.returncode != 0  # the healthcheck can fail: nothing listens now
     assert processes_using(data_dir) == []
     if database:

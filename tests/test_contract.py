@@ -38,6 +38,7 @@ CASE_FILES = sorted((CONTRACT / "cases").glob("*.json"))
 # tests/test_failures.py covers them instead (and R24's 503, which cases cannot reach).
 RULES_WITHOUT_CASES = {
     "R25": "its 500 needs an unforeseen failure in the app (flow tests)",
+    "R27": "the server in front answers, not the implementation (tests/test_proxy.py)",
 }
 
 HTTP_METHODS = {"get", "head", "post", "put", "patch", "delete", "options", "trace"}
@@ -125,9 +126,9 @@ def test_case_rules_defined_in_readme() -> None:
     assert sorted(pair for pair in cited if pair[1] not in defined) == []
 
 
-def test_readme_rules_numbered_r1_to_r26() -> None:
-    """The README defines the rules R1 to R26, once each and in order."""
-    assert readme_rules() == [f"R{number}" for number in range(1, 27)]
+def test_readme_rules_numbered_r1_to_r27() -> None:
+    """The README defines the rules R1 to R27, once each and in order."""
+    assert readme_rules() == [f"R{number}" for number in range(1, 28)]
 
 
 def test_readme_rules_cited_by_cases_or_exempted() -> None:
@@ -170,13 +171,18 @@ def test_case_error_details_match_problems_json() -> None:
 
 
 def test_problems_json_matches_r5_table() -> None:
-    """problems.json holds exactly the rows of R5's problem table."""
+    """problems.json holds exactly the rows of R5's problem table: the server's own
+    (R27) under server_problems, the implementation's under problems."""
     rows = readme_table(["status", "when", "type", "title", "detail"])
-    readme = [
-        (int(status), type_, title, detail) for status, _, type_, title, detail in rows
-    ]
-    assert len(readme) == len(set(readme))
-    assert set(readme) == problem_set()
+    readme = {
+        (int(status), type_, title, detail): when
+        for status, when, type_, title, detail in rows
+    }
+    server = {row for row, when in readme.items() if when == "R27"}
+
+    assert len(readme) == len(rows)
+    assert server == problem_set("server_problems")
+    assert set(readme) - server == problem_set()
 
 
 def test_problems_json_error_details_match_r11_table() -> None:
@@ -234,9 +240,10 @@ def error_place(error: JsonObject) -> str:
 
 
 @cache
-def problem_set() -> set[tuple[int, str, str, str]]:
-    """The (status, type, title, detail) of every problem in problems.json."""
-    problems = load_json(CONTRACT / "problems.json")["problems"].values()
+def problem_set(section: str = "problems") -> set[tuple[int, str, str, str]]:
+    """The (status, type, title, detail) of every problem in a problems.json section:
+    the implementation's ``problems``, or the ``server_problems`` of R27."""
+    problems = load_json(CONTRACT / "problems.json")[section].values()
     return {tuple(problem[name] for name in PROBLEM_MEMBERS) for problem in problems}
 
 

@@ -13,7 +13,7 @@ from forge.servers import SERVERS, app_database_url, environment
 def test_gunicorn_binds_ipv6_hosts_in_brackets(host: str, bind: str) -> None:
     """gunicorn reads ``host:port``, so an IPv6 host needs brackets."""
     for name in ("flask", "django"):
-        command = SERVERS[name].serve_command(host, 9000, 2)
+        command = SERVERS[name].serve_command(2, host, 9000)
 
         assert command[command.index("--bind") + 1] == bind
 
@@ -47,3 +47,18 @@ def test_django_key_is_fresh_unless_set() -> None:
     assert "DJANGO_ALLOWED_HOSTS" not in first  # loopback: Django's defaults hold
     everywhere = environment("django", "", Path("data"), "0.0.0.0", {})
     assert everywhere["DJANGO_ALLOWED_HOSTS"] == "*"
+
+
+@pytest.mark.parametrize("name", SERVERS)
+def test_behind_the_proxy_each_server_listens_on_its_socket(name: str) -> None:
+    """Behind HAProxy a server listens on a Unix socket only, and gunicorn's own
+    request limits are lifted: HAProxy's smaller ones answer first, as problems."""
+    socket = Path("/run/forge/app-1.sock")
+    command = SERVERS[name].serve_command(2, socket=socket)
+
+    assert str(socket) in " ".join(command)
+    assert "--host" not in command
+    assert "--port" not in command
+    if SERVERS[name].server == "gunicorn":
+        assert command[command.index("--bind") + 1] == f"unix:{socket}"
+        assert command[command.index("--limit-request-line") + 1] == "0"

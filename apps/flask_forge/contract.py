@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-VERSION = "1.1.0"
+VERSION = "1.2.0"
 """The contract's version, which each app's OpenAPI document states."""
 PROBLEM_JSON = "application/problem+json"
 
