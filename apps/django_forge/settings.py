@@ -65,6 +65,20 @@ ALLOWED_HOSTS = os.environ.get(
 FORGE_DATA_DIR = Path(os.environ.get("FORGE_DATA_DIR", "data"))
 """Relative to the working directory (git ignores ``data/``), not the package."""
 
+CONNECT_TIMEOUT_SECONDS = 2
+"""The longest a request waits to connect to the database server.
+
+R24 and R25 want the 503 or 500 problem within 5 seconds whatever the database does;
+on a server that accepts connections and then says nothing, libpq would wait forever.
+Whole seconds: libpq's ``connect_timeout`` takes no fraction.
+"""
+QUERY_TIMEOUT_SECONDS = 2
+"""The longest a statement may run or wait for a lock, and SQLite for a file's lock,
+before it fails (R24, R25): with the connect, 4 s at most, inside the 4.5 s after which
+the proxy in front answers for the app (R27). The server keeps this clock: psycopg has
+none of its own for a reply that never comes, so the proxy ends such a request.
+"""
+
 
 def database(url: str) -> dict[str, Any]:
     """The ``DATABASES`` entry of a ``DATABASE_URL``, read by dj-database-url.
@@ -81,8 +95,26 @@ def database(url: str) -> dict[str, Any]:
     if not url:
         FORGE_DATA_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{FORGE_DATA_DIR / 'django.sqlite3'}"
-    # R24: a connection per request, so each request opens the file at its path anew.
+    # R24: a connection per request, so each request opens the file at its path anew,
+    # and no request inherits a connection to a server that has stopped answering.
     entry = dj_database_url.parse(url, conn_max_age=0)
+    options = entry.setdefault("OPTIONS", {})
+    if entry["ENGINE"] == "django.db.backends.postgresql":
+        options["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+        # R24, R25: a statement stuck behind a lock ends in an error, and a
+        # transaction its client abandoned mid-way stops holding its locks. After the
+        # URL's own options, where dj-database-url puts a currentSchema.
+        milliseconds = QUERY_TIMEOUT_SECONDS * 1000
+        options["options"] = " ".join(
+            [
+                *filter(None, [options.get("options")]),
+                f"-c statement_timeout={milliseconds}",
+                f"-c idle_in_transaction_session_timeout={milliseconds}",
+            ]
+        )
+    if entry["ENGINE"] == "django.db.backends.sqlite3":
+        # R24, R25: how long to wait for another connection's lock on the file.
+        options["timeout"] = QUERY_TIMEOUT_SECONDS
     if entry["ENGINE"] == "django.db.backends.sqlite3" and entry["NAME"] != ":memory:":
         # R24: open the file that is there, never create one (a URI needs a full path).
         entry["NAME"] = f"{Path(entry['NAME']).absolute().as_uri()}?mode=rw"

@@ -24,6 +24,20 @@ DRIVERS = {
     "postgresql": "postgresql+psycopg",
 }
 
+CONNECT_TIMEOUT_SECONDS = 2
+"""The longest a request waits to connect to the database server.
+
+R24 and R25 want the 503 or 500 problem within 5 seconds whatever the database does;
+on a server that accepts connections and then says nothing, libpq would wait forever.
+Whole seconds: libpq's ``connect_timeout`` takes no fraction.
+"""
+QUERY_TIMEOUT_SECONDS = 2
+"""The longest a statement may run or wait for a lock, and SQLite for a file's lock,
+before it fails (R24, R25): with the connect, 4 s at most, inside the 4.5 s after which
+the proxy in front answers for the app (R27). The server keeps this clock: psycopg has
+none of its own for a reply that never comes, so the proxy ends such a request.
+"""
+
 
 def from_environment() -> dict[str, str]:
     """What the app reads from the environment, as Flask config keys."""
@@ -66,13 +80,33 @@ def existing_file_only(url: URL) -> URL:
 
 
 def engine_options(url: URL) -> dict[str, Any]:
-    """Flask-SQLAlchemy's engine options for ``url``."""
+    """Flask-SQLAlchemy's engine options for ``url``: its pool, and how long to wait."""
+    if url.get_backend_name() == "postgresql":
+        milliseconds = QUERY_TIMEOUT_SECONDS * 1000
+        return {
+            # R24, R25: a connection per request, as Django's default. A pooled one
+            # could have been opened before the server stopped answering, and a
+            # request on it would wait forever, pool_pre_ping's ping included; a new
+            # one fails within connect_timeout.
+            "poolclass": NullPool,
+            "connect_args": {
+                "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+                # A statement stuck behind a lock ends in an error, and a transaction
+                # its client abandoned mid-way stops holding its locks.
+                "options": f"-c statement_timeout={milliseconds}"
+                f" -c idle_in_transaction_session_timeout={milliseconds}",
+            },
+        }
+    if url.get_backend_name() != "sqlite":
+        return {}
+    # R24, R25: wait this long for another connection's lock on the file, then fail.
+    options: dict[str, Any] = {"connect_args": {"timeout": QUERY_TIMEOUT_SECONDS}}
     if url.query.get("mode") == "rw":
         # R24: a connection per request, as Django's default, so every request opens
         # the file now at the configured path: one deleted or moved away fails the
         # request, where a pooled connection would go on serving the old file.
-        return {"poolclass": NullPool}
-    return {}
+        options["poolclass"] = NullPool
+    return options
 
 
 def checked_token(config: Mapping[str, Any]) -> str | None:
