@@ -64,9 +64,6 @@ class Site:
     host: str
     port: int
     sockets: Sequence[Path]
-    requests_per_server: int | None
-    """How many requests a server takes at once (its sync workers), or None for any:
-    the rest wait in HAProxy's queue, not in the server's listen backlog."""
 
 
 def find_haproxy() -> str | None:
@@ -110,9 +107,6 @@ def write_configuration(run_dir: Path, sites: Sequence[Site]) -> Path:
         lines.append(f"    errorfile {status} {path}")
     for site in sites:
         host = f"[{site.host}]" if ":" in site.host else site.host
-        limit = (
-            f" maxconn {site.requests_per_server}" if site.requests_per_server else ""
-        )
         lines += [
             "",
             f"frontend {site.name} from clients",
@@ -137,9 +131,16 @@ def write_configuration(run_dir: Path, sites: Sequence[Site]) -> Path:
                 " hdr Host localhost",
                 "    http-check expect rstatus ^(200|503)$",
             ]
-        check = " check inter 2s fall 2 rise 1" if len(site.sockets) > 1 else ""
+        # Passively too: the first connection a dead instance refuses takes it out
+        # at once, where the checks alone would send it requests for 4 s more.
+        check = (
+            " check inter 2s fall 2 rise 1 observe layer4 error-limit 1"
+            " on-error mark-down"
+            if len(site.sockets) > 1
+            else ""
+        )
         lines += [
-            f"    server {site.name}-{number} {socket}{limit}{check}"
+            f"    server {site.name}-{number} {socket}{check}"
             for number, socket in enumerate(site.sockets, start=1)
         ]
     path = run_dir / "sites.cfg"

@@ -33,16 +33,14 @@ from sqlalchemy.engine import make_url
 
 from forge import proxy
 from forge.databases import ensure_database, migration_lock
-from forge.servers import (
-    REQUESTS_PER_WORKER,
-    SERVERS,
-    Server,
-    app_database_url,
-    environment,
-)
+from forge.servers import SERVERS, app_database_url, environment
 
 STOP_SECONDS = 10
 """How long a server may take to finish its requests after SIGTERM before SIGKILL."""
+
+RESTARTS = 5
+"""How many times, with several instances, one that died is started again before
+forge serve gives up: a server that keeps dying has a cause to fix."""
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 """Ctrl-C, a stop request, a closed terminal: the servers run in their own sessions,
@@ -104,6 +102,7 @@ class Supervisor:
         self.print_lock = threading.Lock()
         self.run_dir: Path | None = None
         """The folder of the servers' sockets and the proxy's files, with a proxy."""
+        self.restarts = 0
 
     # Start-up, in the order of the checklist in the module docstring.
 
@@ -188,7 +187,6 @@ class Supervisor:
                 self.plan.host,
                 self.plan.ports[name],
                 [running.socket for running in self.servers(name) if running.socket],
-                proxy_limit(SERVERS[name], self.plan.workers),
             )
             for name in self.plan.apps
         ]
@@ -251,11 +249,44 @@ class Supervisor:
             time.sleep(0.1)
 
     def watch(self) -> None:
-        """Block until a server dies (an error) or a stop is requested (Stop)."""
+        """Block until a server dies (an error) or a stop is requested (Stop).
+
+        With several instances of each app, one that dies is started again instead,
+        while the balancer sends its requests to the others (RESTARTS times at most).
+        """
         while True:
-            for running in self.running:
-                self.check_alive(running)
+            for running in list(self.running):
+                if running.process.poll() is not None and self.restartable(running):
+                    self.restart(running)
+                else:
+                    self.check_alive(running)
             time.sleep(0.2)
+
+    def restartable(self, running: Running) -> bool:
+        return self.plan.instances > 1 and running.socket is not None
+
+    def restart(self, running: Running) -> None:
+        """Start a dead instance again on its socket, after its workers are gone."""
+        self.restarts += 1
+        if self.restarts > RESTARTS:
+            self.check_alive(running)  # raises, naming the server and its last line
+        signal_group(running.process, signal.SIGKILL)  # workers it left behind
+        running.log.join(timeout=1)
+        self.say(
+            running.name,
+            f"{running.program} exited with code {running.process.returncode};"
+            " starting it again, the other instances serve meanwhile",
+        )
+        assert running.socket is not None
+        running.socket.unlink(missing_ok=True)  # a killed server leaves its socket
+        name = running.name.rpartition("-")[0]
+        command = SERVERS[name].serve_command(self.plan.workers, socket=running.socket)
+        self.running.remove(running)
+        self.launch(
+            Running(
+                running.name, running.program, self.popen(command, name), running.socket
+            )
+        )
 
     def check_alive(self, running: Running) -> None:
         """Raise if a process has exited: each runs until it is told to stop."""
@@ -408,12 +439,6 @@ def probe(socket: Path | None, url: str) -> tuple[httpx.Client, str]:
         return httpx.Client(timeout=1), url
     transport = httpx.HTTPTransport(uds=str(socket))
     return httpx.Client(transport=transport, timeout=1), "http://localhost"
-
-
-def proxy_limit(server: Server, workers: int) -> int | None:
-    """How many requests the proxy sends one server at once: one per sync worker."""
-    per_worker = REQUESTS_PER_WORKER[server.server]
-    return per_worker * workers if per_worker else None
 
 
 def database_text(database_url: str) -> str:

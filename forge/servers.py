@@ -61,9 +61,6 @@ BEHIND_PROXY: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 """What each server is told when HAProxy is in front of it (``forge/proxy.py``)."""
 
-REQUESTS_PER_WORKER = {"uvicorn": None, "gunicorn": 1}
-"""How many requests one worker serves at once: any (asyncio), or one (sync)."""
-
 
 @dataclass(frozen=True)
 class Server:

@@ -73,6 +73,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="start `forge serve` (SQLite, or on DATABASE_URL) for the session and "
         "test its three live servers",
     )
+    parser.addoption(
+        "--forge-instances",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --forge-serve, start N servers per app behind HAProxy's balancer",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -85,6 +92,9 @@ def pytest_configure(config: pytest.Config) -> None:
         directory = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         token = config.getoption("forge_token")
         options = [f"--api-token={token}"] if token else []
+        instances = config.getoption("forge_instances")
+        if instances > 1:
+            options.append(f"--instances={instances}")
         served = stack.enter_context(
             forge_serve(directory, SERVERS, *options, database_url=database_url)
         )

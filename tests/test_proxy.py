@@ -314,7 +314,7 @@ def haproxy_in_front_of(sockets: list[Path], run_dir: Path) -> Iterator[str]:
     haproxy = proxy.find_haproxy()
     assert haproxy is not None
     port = free_port()
-    site = proxy.Site("app", "127.0.0.1", port, sockets, 1)
+    site = proxy.Site("app", "127.0.0.1", port, sockets)
     command = proxy.command(haproxy, proxy.write_configuration(run_dir, [site]))
     checked = subprocess.run([*command, "-c"], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout + checked.stderr
