@@ -87,7 +87,11 @@ def serve(
     ] = 2,
     instances: Annotated[
         int,
-        typer.Option(min=1, help="Servers per app, behind the proxy's load balancer."),
+        typer.Option(
+            min=1,
+            envvar="FORGE_INSTANCES",
+            help="Servers per app, behind the proxy's load balancer.",
+        ),
     ] = 1,
     proxy: Annotated[
         str,

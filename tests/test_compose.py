@@ -61,6 +61,7 @@ def test_service_runs_forge_serve_of_its_app(name: str) -> None:
     assert "@postgres:5432/" in database
     # The production topology, always: HAProxy in front, or no start at all.
     assert service["environment"]["FORGE_PROXY"] == "haproxy"
+    assert service["environment"]["FORGE_INSTANCES"] == "2"
 
 
 def test_dockerfile_installs_as_the_readme_does() -> None:
@@ -136,6 +137,7 @@ def test_service_command_and_healthcheck_run_without_docker(
 
     assert healthy.returncode == 0, healthy.stderr
     assert "in front: HAProxy" in log.read_text()
+    assert f"haproxy, 2 x {SERVERS[name].server}" in log.read_text()
     assert after.returncode != 0  # the healthcheck can fail: nothing listens now
     assert processes_using(data_dir) == []
     if database:
