@@ -158,6 +158,22 @@ def test_each_server_reduces_a_target_to_its_origin_form(tmp_path: Path) -> None
                 assert response.json()["items"] == [], (name, target)
 
 
+def test_serve_without_the_proxy_serves_each_server_directly(tmp_path: Path) -> None:
+    """`--proxy none`: each app's server listens on its port itself, and forge serve
+    says, in one line, what serving without HAProxy costs."""
+    with forge_serve(tmp_path, ["fastapi", "flask"], "--proxy=none") as served:
+        answers = {
+            name: httpx.get(f"{url}/healthz") for name, url in served.urls.items()
+        }
+
+        assert not served.behind_proxy
+    assert "no HAProxy: serving the app servers directly" in served.output()
+    assert {name: answer.json() for name, answer in answers.items()} == {
+        name: {"status": "ok"} for name in served.urls
+    }
+    assert "  proxy | " not in served.output()
+
+
 def test_a_killed_forge_serve_takes_its_servers_with_it(tmp_path: Path) -> None:
     """SIGKILL of `forge serve` (no stop of its own can run) still ends every server
     and worker, and frees the ports for the next run."""
