@@ -50,8 +50,9 @@ BIND: dict[str, dict[str, tuple[str, ...]]] = {
 
 BEHIND_PROXY: dict[str, tuple[str, ...]] = {
     "uvicorn": (),
-    # HAProxy bounds request lines and header fields (16 KiB in all, answering more
-    # with R27's 400); gunicorn's own, smaller limits would answer in HTML first. A
+    # HAProxy bounds request lines and header fields (16 KiB in all; more and it
+    # closes the connection, R27); gunicorn's own, smaller limits would answer in
+    # HTML first. A
     # worker stuck on a database that never answers is replaced after 10 s (the
     # default is 30): HAProxy has answered its client at 4.5 s.
     "gunicorn": (
