@@ -29,9 +29,11 @@ SERVE_COMMANDS = {
     ),
     # No control socket: gunicorn puts it in ~/.gunicorn/gunicorn.ctl, one path for
     # both servers, and nothing here uses it.
+    # forge/gunicorn_hooks.py reads the rest of a body an app refused before the close.
     "gunicorn": (
-        "gunicorn", "{bind}", "--workers", "{workers}",
-        "--access-logfile", "-", "--no-control-socket", "{application}",
+        "gunicorn", "-c", "python:forge.gunicorn_hooks", "{bind}",
+        "--workers", "{workers}", "--access-logfile", "-", "--no-control-socket",
+        "{application}",
     ),
 }  # fmt: skip
 """Each production server's command line, after ``python -m``; ``{bind}`` is BIND's."""

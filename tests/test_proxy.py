@@ -290,6 +290,28 @@ def test_the_app_still_answers_its_own_checks_behind_the_proxy(
     assert_problem(elsewhere, "route-not-found")
 
 
+HUGE_BODY = b" " * (1024 * 1024)
+HUGE_BODY_TRIES = 20
+"""Per app and framing. Without forge/gunicorn_hooks.py about one 1 MiB body in twenty
+with a length, and one in three chunked, lost its 413 to a closed connection."""
+
+
+@pytest.mark.parametrize("name", SERVERS)
+def test_a_body_far_over_the_limit_gets_its_413_every_time(
+    served: Served, name: str
+) -> None:
+    """The app stops reading at byte 16,385 and answers; the server reads the rest
+    before it closes, so the answer is never lost (R8)."""
+    url = f"{served.urls[name]}/forge/users"
+    with httpx.Client(headers=JSON, timeout=10) as client:
+        for _ in range(HUGE_BODY_TRIES):
+            declared = client.post(url, content=HUGE_BODY)
+            chunked = client.post(url, content=iter([HUGE_BODY[:8192]] * 128))
+
+            assert_problem(declared, "content-too-large")
+            assert_problem(chunked, "content-too-large")
+
+
 def test_every_answer_the_proxy_makes_is_a_problem_of_the_contract(
     tmp_path: Path,
 ) -> None:
