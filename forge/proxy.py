@@ -64,6 +64,8 @@ class Site:
     host: str
     port: int
     sockets: Sequence[Path]
+    check_host: str = "localhost"
+    """The Host of the health checks: one the app serves (R28)."""
 
 
 def find_haproxy() -> str | None:
@@ -128,7 +130,7 @@ def write_configuration(run_dir: Path, sites: Sequence[Site]) -> Path:
                 "    balance roundrobin",
                 "    option httpchk",
                 "    http-check send meth GET uri /healthz ver HTTP/1.1"
-                " hdr Host localhost",
+                f" hdr Host {site.check_host}",
                 "    http-check expect rstatus ^(200|503)$",
             ]
         # Passively too: the first connection a dead instance refuses takes it out

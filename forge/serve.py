@@ -33,7 +33,7 @@ from sqlalchemy.engine import make_url
 
 from forge import proxy
 from forge.databases import ensure_database, migration_lock
-from forge.servers import SERVERS, app_database_url, environment
+from forge.servers import SERVERS, app_database_url, check_host, environment
 
 STOP_SECONDS = 10
 """How long a server may take to finish its requests after SIGTERM before SIGKILL."""
@@ -187,6 +187,7 @@ class Supervisor:
                 self.plan.host,
                 self.plan.ports[name],
                 [running.socket for running in self.servers(name) if running.socket],
+                check_host(os.environ),  # R28: one the apps serve
             )
             for name in self.plan.apps
         ]
@@ -220,14 +221,16 @@ class Supervisor:
         """Poll each server's ``/healthz`` (on its socket, or its port) until each
         answers 200, or each app's through the proxy; or fail."""
         deadline = time.monotonic() + self.plan.timeout
+        host = check_host(os.environ)  # R28: one the apps serve
         if through_proxy:
             proxy_process = self.proxy_process()
             waiting = [
-                (proxy_process, probe(None, self.url(name))) for name in self.plan.apps
+                (proxy_process, probe(None, self.url(name), host))
+                for name in self.plan.apps
             ]
         else:
             waiting = [
-                (running, probe(running.socket, self.url(running.name)))
+                (running, probe(running.socket, self.url(running.name), host))
                 for running in self.running
             ]
         while waiting:
@@ -433,12 +436,16 @@ def serve(plan: Plan, console: Console) -> None:
                 supervisor.stop()
 
 
-def probe(socket: Path | None, url: str) -> tuple[httpx.Client, str]:
-    """A client and base URL that reach a server on its Unix ``socket``, or ``url``."""
+def probe(socket: Path | None, url: str, host: str) -> tuple[httpx.Client, str]:
+    """A client and base URL that reach a server on its Unix ``socket``, or ``url``,
+    naming ``host`` in each request's Host."""
+    headers = {"Host": host}
     if socket is None:
-        return httpx.Client(timeout=1), url
+        return httpx.Client(timeout=1, headers=headers), url
     transport = httpx.HTTPTransport(uds=str(socket))
-    return httpx.Client(transport=transport, timeout=1), "http://localhost"
+    return httpx.Client(
+        transport=transport, timeout=1, headers=headers
+    ), "http://localhost"
 
 
 def database_text(database_url: str) -> str:

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+HOSTS_VARIABLE = "FORGE_ALLOWED_HOSTS"
+"""The hosts every app serves (R28): loopback's names unless it is set."""
 
 SERVE_COMMANDS = {
     "uvicorn": (
@@ -82,8 +84,6 @@ class Server:
     """Variables the app's commands always run with."""
     secret_key_variable: str = ""
     """The variable of a secret key the app needs: a fresh one per run, unless set."""
-    allowed_hosts_variable: str = ""
-    """The variable of the Host names the app accepts: any, off loopback, unless set."""
 
     def migrate_command(self) -> list[str]:
         """The command that migrates the database ``DATABASE_URL`` names."""
@@ -133,7 +133,6 @@ SERVERS = {
             migrate=("django", "migrate", "--no-input"),
             variables={"DJANGO_SETTINGS_MODULE": "django_forge.settings"},
             secret_key_variable="DJANGO_SECRET_KEY",
-            allowed_hosts_variable="DJANGO_ALLOWED_HOSTS",
         ),
     )
 }  # fmt: skip
@@ -161,6 +160,13 @@ def render(url: "URL") -> str:
     return url.render_as_string(hide_password=False)
 
 
+def check_host(variables: Mapping[str, str]) -> str:
+    """A Host that every app run with ``variables`` serves (R28), for forge serve's
+    own requests: the first host of ``FORGE_ALLOWED_HOSTS``, else ``localhost``."""
+    hosts = [host.strip() for host in variables.get(HOSTS_VARIABLE, "").split(",")]
+    return next((host for host in hosts if host not in ("", "*")), "localhost")
+
+
 def environment(
     app: str,
     database_url: str,
@@ -184,7 +190,7 @@ def environment(
     if server.secret_key_variable:
         # A fresh key per run unless the caller set one: nothing here is signed to last.
         variables.setdefault(server.secret_key_variable, secrets.token_urlsafe(50))
-    if server.allowed_hosts_variable and host not in LOOPBACK:
-        # Listening beyond loopback: accept whatever name a client uses for it.
-        variables.setdefault(server.allowed_hosts_variable, "*")
+    if host not in LOOPBACK:
+        # Listening beyond loopback: serve whatever name a client uses for it (R28).
+        variables.setdefault(HOSTS_VARIABLE, "*")
     return variables

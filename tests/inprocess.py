@@ -21,7 +21,7 @@ import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-BASE_URL = "http://testserver"
+BASE_URL = "http://localhost"
 
 
 def request_target(request: httpx.Request) -> tuple[bytes, bytes]:

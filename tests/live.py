@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from forge.servers import SERVERS
+from forge.servers import SERVERS, check_host
 
 READY = "Ctrl-C stops every server"
 """The end of the line forge serve prints under its table once every app is healthy."""
@@ -100,14 +100,15 @@ def forge_serve(
     )
     try:
         if wait:
-            wait_until_healthy(served)
+            wait_until_healthy(served, check_host(variables))
         yield served
     finally:
         stop(served.process)
 
 
-def wait_until_healthy(served: Served) -> None:
-    """Poll every /healthz until each answers 200 and forge serve has printed its table.
+def wait_until_healthy(served: Served, host: str = "localhost") -> None:
+    """Poll every /healthz, naming ``host`` (R28), until each answers 200 and forge
+    serve has printed its table.
 
     Raises with forge serve's output if that does not happen in time.
     """
@@ -118,7 +119,8 @@ def wait_until_healthy(served: Served) -> None:
             raise RuntimeError(f"forge serve exited:\n{served.output()}")
         for name, url in list(waiting.items()):
             try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                health = httpx.get(f"{url}/healthz", headers={"Host": host}, timeout=1)
+                if health.status_code == 200:
                     del waiting[name]
             except httpx.TransportError:
                 pass

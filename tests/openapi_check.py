@@ -22,7 +22,7 @@ class OpenAPIRequest:
 
     method: str
     path: str
-    host_url: str = "http://testserver"
+    host_url: str = "http://localhost"
     body: bytes | None = None
     content_type: str = "application/json"
     parameters: RequestParameters = field(default_factory=RequestParameters)

@@ -46,6 +46,7 @@ NATIVELY_BROKEN: dict[str, dict[str, str]] = {
         "R23": "racing DELETEs all answer 204",
         "R24": "a pooled connection serves a file moved away; connecting creates one",
         "R25": "a plain-text 500",
+        "R28": "every Host is served",
     },
     "flask": {
         "R1": "marshmallow's DateTime writes +00:00",
@@ -66,6 +67,7 @@ NATIVELY_BROKEN: dict[str, dict[str, str]] = {
         "R23": "racing DELETEs all answer 204",
         "R24": "a pooled connection serves a file moved away; connecting creates one",
         "R25": "an HTML 500",
+        "R28": "every Host is served",
     },
     "django": {
         "R1": "DRF's ISO 8601 drops a zero fraction",
@@ -88,6 +90,7 @@ NATIVELY_BROKEN: dict[str, dict[str, str]] = {
         "R23": "racing DELETEs all answer 204",
         "R24": "the sqlite3 backend creates a missing file, empty, on connecting",
         "R25": "an HTML 500",
+        "R28": "a Host outside ALLOWED_HOSTS is an HTML 400",
     },
 }
 

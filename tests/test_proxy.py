@@ -44,8 +44,7 @@ CLOSE_SLACK = 2.5
 ABUSIVE_CONNECTIONS = 1000
 """Per abuse, spread over the three apps."""
 
-# Raw requests name a host every app serves: Django answers a Host outside
-# ALLOWED_HOSTS with its own 400 (issue 18, point 8, still open).
+# Raw requests name 127.0.0.1, a host every app serves by default (R28).
 
 
 @pytest.fixture(scope="module")

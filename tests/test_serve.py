@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -19,7 +20,7 @@ from rich.console import Console
 from forge.databases import drop_database
 from forge.serve import Plan, ServeError, serve
 from forge.servers import SERVERS, app_database_url, environment
-from tests.contract import API_TOKEN, JSON
+from tests.contract import API_TOKEN, JSON, assert_problem
 from tests.databases import NO_POSTGRES, POSTGRES_URL, connect
 from tests.live import (
     Served,
@@ -226,13 +227,27 @@ def test_port_in_use_stops_before_starting(tmp_path: Path) -> None:
     assert processes_using(served.data_dir) == []
 
 
+def broken_django_database(data_dir: Path) -> None:
+    """Django's SQLite file, migrated by its records, whose users table is a view of
+    a table that is gone: the app starts, and /healthz answers 503 (R24)."""
+    data_dir.mkdir()
+    with sqlite3.connect(data_dir / "django.sqlite3") as connection:
+        connection.executescript(
+            """
+            CREATE TABLE django_migrations (
+                id integer PRIMARY KEY AUTOINCREMENT, app varchar(255),
+                name varchar(255), applied datetime);
+            INSERT INTO django_migrations (app, name, applied)
+                VALUES ('django_forge', '0001_initial', '2026-12-01');
+            CREATE VIEW users AS SELECT * FROM gone;
+            """
+        )
+
+
 def test_app_never_healthy_stops_the_others(tmp_path: Path) -> None:
     """One app failing its health check stops the apps already running, exit 1."""
-    # Django refuses every request whose Host is not allowed: /healthz never says 200.
-    hosts = {"DJANGO_ALLOWED_HOSTS": "elsewhere.example"}
-    with forge_serve(
-        tmp_path, SERVERS, "--timeout=5", environment=hosts, wait=False
-    ) as served:
+    broken_django_database(tmp_path / "data")
+    with forge_serve(tmp_path, SERVERS, "--timeout=5", wait=False) as served:
         served.process.wait(timeout=60)
 
     assert served.process.returncode == 1
@@ -243,6 +258,26 @@ def test_app_never_healthy_stops_the_others(tmp_path: Path) -> None:
     # FastAPI and Flask had started: they were stopped too.
     assert "Listening at" in served.output() or "Uvicorn running" in served.output()
     assert processes_using(served.data_dir) == []
+
+
+def test_apps_told_their_hosts_serve_those_only(tmp_path: Path) -> None:
+    """FORGE_ALLOWED_HOSTS reaches every app (R28), and forge serve's own health
+    checks name a host there, so the apps start."""
+    hosts = {"FORGE_ALLOWED_HOSTS": "forge.example,*.nope"}
+    with forge_serve(tmp_path, SERVERS, environment=hosts, wait=False) as served:
+        served.process.wait(timeout=60)
+    assert served.process.returncode == 1  # a pattern is no host: refused at start
+    assert "FORGE_ALLOWED_HOSTS: '*.nope' is not a host name" in served.output()
+
+    hosts = {"FORGE_ALLOWED_HOSTS": "forge.example"}
+    (tmp_path / "named").mkdir()
+    with forge_serve(tmp_path / "named", SERVERS, environment=hosts) as served:
+        for name, url in served.urls.items():
+            named = httpx.get(f"{url}/healthz", headers={"Host": "forge.example"})
+            loopback = httpx.get(f"{url}/healthz")  # Host: 127.0.0.1:port
+
+            assert named.status_code == 200, name
+            assert_problem(loopback, "host-not-served")
 
 
 def test_a_server_dying_stops_the_others(tmp_path: Path) -> None:

@@ -44,9 +44,9 @@ def test_django_key_is_fresh_unless_set() -> None:
     assert first["DJANGO_SECRET_KEY"] != second["DJANGO_SECRET_KEY"]
     assert len(first["DJANGO_SECRET_KEY"]) >= 50
     assert kept["DJANGO_SECRET_KEY"] == "mine"
-    assert "DJANGO_ALLOWED_HOSTS" not in first  # loopback: Django's defaults hold
+    assert "FORGE_ALLOWED_HOSTS" not in first  # loopback: the apps' defaults hold
     everywhere = environment("django", "", Path("data"), "0.0.0.0", {})
-    assert everywhere["DJANGO_ALLOWED_HOSTS"] == "*"
+    assert everywhere["FORGE_ALLOWED_HOSTS"] == "*"
 
 
 @pytest.mark.parametrize("name", SERVERS)

@@ -29,6 +29,7 @@ from drf_spectacular.utils import (
 
 from django_forge.auth import BearerTokenAuthentication
 from django_forge.contract import (
+    HOST_NOT_SERVED,
     INTERNAL_ERROR,
     PROBLEM_JSON,
     SERVICE_UNAVAILABLE,
@@ -96,7 +97,9 @@ def example(value: dict[str, Any], status: int | None = None) -> OpenApiExample:
 
 
 def problems(*problems: Problem, validation: Any = None) -> Responses:
-    """``extend_schema`` responses for these problems, and the 422 if ``validation``."""
+    """``extend_schema`` responses for these problems, R28's 400 that every action may
+    answer, and the 422 if ``validation``."""
+    problems = (HOST_NOT_SERVED, *problems)
     # A (status, media type) key: DRF's renderer would make them application/json.
     titles = {problem.status: problem.title for problem in problems}
     responses: Responses = {

@@ -11,6 +11,7 @@ a bug; ``urls.py`` installs them. ``contract.py`` holds the texts.
 from http import HTTPStatus
 from typing import Any, cast
 
+from django.core.exceptions import DisallowedHost
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework.exceptions import (
     APIException,
@@ -25,6 +26,7 @@ from rest_framework.exceptions import (
 from rest_framework.settings import api_settings
 
 from django_forge.contract import (
+    HOST_NOT_SERVED,
     INTERNAL_ERROR,
     METHOD_NOT_ALLOWED,
     NAME_CONFLICT,
@@ -144,7 +146,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> JsonResponse |
 
 
 def handler400(request: HttpRequest, exception: Exception) -> JsonResponse:
-    """A request Django refuses before any view, such as a Host not allowed."""
+    """A request Django refuses before any view: a Host not allowed is R28's."""
+    if isinstance(exception, DisallowedHost):
+        return problem_response(HOST_NOT_SERVED)
     phrase = HTTPStatus.BAD_REQUEST.phrase
     return problem_response(Problem(400, phrase, phrase))
 

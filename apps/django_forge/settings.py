@@ -1,9 +1,9 @@
 """Django's settings, read from the environment, with safe defaults for a laptop.
 
 Counterparts: ``fastapi_forge/config.py`` and ``app.py``, ``flask_forge/config.py`` and
-``app.py``. All three apps read ``DATABASE_URL``, ``FORGE_DATA_DIR`` and
-``FORGE_API_TOKEN``; Django adds ``DJANGO_DEBUG``, ``DJANGO_SECRET_KEY`` and
-``DJANGO_ALLOWED_HOSTS``.
+``app.py``. All three apps read ``DATABASE_URL``, ``FORGE_DATA_DIR``,
+``FORGE_API_TOKEN`` (R26) and ``FORGE_ALLOWED_HOSTS`` (R28); Django adds
+``DJANGO_DEBUG`` and ``DJANGO_SECRET_KEY``.
 """
 
 import os
@@ -14,7 +14,13 @@ from typing import Any, NoReturn
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from django_forge.contract import TOKEN_VARIABLE, VERSION, api_token
+from django_forge.contract import (
+    HOSTS_VARIABLE,
+    TOKEN_VARIABLE,
+    VERSION,
+    api_token,
+    served_hosts,
+)
 
 # On, Django answers an unknown path or a crash with its HTML debug pages, not R5.
 DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
@@ -57,10 +63,17 @@ def forge_api_token() -> str:
 FORGE_API_TOKEN = forge_api_token()
 
 
-# "testserver" is the host of the in-process test clients.
-ALLOWED_HOSTS = os.environ.get(
-    "DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"
-).split(",")
+def forge_allowed_hosts() -> list[str]:
+    """The hosts served (R28), loopback's names by default; refuse a bad setting."""
+    try:
+        return list(served_hosts(os.environ.get(HOSTS_VARIABLE)))
+    except ValueError as error:
+        refuse(str(error))
+
+
+# R28, Django's own check: CommonMiddleware's get_host() refuses any other Host
+# before the URL is resolved, and errors.handler400 answers the problem.
+ALLOWED_HOSTS = forge_allowed_hosts()
 
 FORGE_DATA_DIR = Path(os.environ.get("FORGE_DATA_DIR", "data"))
 """Relative to the working directory (git ignores ``data/``), not the package."""
@@ -188,5 +201,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"stderr": {"class": "logging.StreamHandler"}},
-    "loggers": {"django.request": {"handlers": ["stderr"], "level": "ERROR"}},
+    "loggers": {
+        "django.request": {"handlers": ["stderr"], "level": "ERROR"},
+        # R28's 400 is a client's mistake, not the server's: no traceback for each.
+        "django.security.DisallowedHost": {"handlers": [], "propagate": False},
+    },
 }

@@ -14,12 +14,14 @@ from fastapi_forge import docs, errors, views
 from fastapi_forge.config import Settings
 from fastapi_forge.contract import VERSION
 from fastapi_forge.db import open_engine
+from fastapi_forge.hosts import ServedHostsMiddleware
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app on the ``settings`` given (the environment's by default)."""
     settings = settings or Settings()
-    api_token = settings.api_token()  # before anything opens: a bad token stops here
+    # Before anything opens: a bad token or host list stops here.
+    api_token, hosts = settings.api_token(), settings.hosts()
     engine = open_engine(settings.sqlalchemy_url())
 
     @asynccontextmanager
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
     app.state.api_token = api_token  # what auth.py checks writes against (R26)
     errors.init_app(app)
+    app.add_middleware(ServedHostsMiddleware, hosts=hosts)  # R28, before routing
     app.include_router(views.router)
     docs.init_app(app)
     return app

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 from fastapi_forge.contract import (
+    HOST_NOT_SERVED,
     INTERNAL_ERROR,
     PROBLEM_JSON,
     ROUTE_NOT_FOUND,
@@ -53,7 +54,9 @@ OpenAPIGenerator = Callable[[], dict[str, Any]]
 
 
 def problems(*problems: Problem, validation: Any = None) -> Responses:
-    """Route ``responses`` for these problems, and the 422 if ``validation``."""
+    """Route ``responses`` for these problems, R28's 400 that every route may answer,
+    and the 422 if ``validation``."""
+    problems = (HOST_NOT_SERVED, *problems)
     # FastAPI puts a response "model" under the route's own media type only, so the
     # problem+json bodies are schemas; a declared 422 replaces FastAPI's own.
     titles = {problem.status: problem.title for problem in problems}
@@ -119,10 +122,10 @@ LIST_USERS: Route = {
 }
 LIST_USERS_HEAD: Route = {
     "openapi_extra": LIST_QUERY,
-    "responses": headers_only(422, 500),
+    "responses": headers_only(400, 422, 500),
 }
 GET_USER: Route = {"responses": problems(*ID_NOT_FOUND, INTERNAL_ERROR)}
-GET_USER_HEAD: Route = {"responses": headers_only(404, 500)}
+GET_USER_HEAD: Route = {"responses": headers_only(400, 404, 500)}
 UPDATE_USER: Route = {
     "responses": {
         **unauthorized(),
@@ -135,7 +138,7 @@ DELETE_USER: Route = {
     "responses": {**unauthorized(), **problems(*ID_NOT_FOUND, INTERNAL_ERROR)}
 }
 CHECK_HEALTH: Route = {"responses": problems(INTERNAL_ERROR, SERVICE_UNAVAILABLE)}
-CHECK_HEALTH_HEAD: Route = {"responses": headers_only(500, 503)}
+CHECK_HEALTH_HEAD: Route = {"responses": headers_only(400, 500, 503)}
 # Each path's own Allow value; one function answers all three.
 OPTIONS_USERS: Route = {"responses": allow("GET, HEAD, POST, OPTIONS")}
 OPTIONS_USER: Route = {

@@ -10,14 +10,15 @@ from typing import Any
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from flask_forge import db, docs, errors, routing, views
+from flask_forge import db, docs, errors, hosts, routing, views
 from flask_forge.config import (
+    checked_hosts,
     checked_token,
     engine_options,
     from_environment,
     sqlalchemy_url,
 )
-from flask_forge.contract import TOKEN_VARIABLE
+from flask_forge.contract import HOSTS_VARIABLE, TOKEN_VARIABLE
 from flask_forge.parsing import StrictJSONRequest
 
 
@@ -43,11 +44,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         PROVIDE_AUTOMATIC_OPTIONS=False,
     )
     app.config[TOKEN_VARIABLE] = checked_token(app.config)  # R26: None for none
+    app.config[HOSTS_VARIABLE] = checked_hosts(app.config)  # R28
     app.request_class = StrictJSONRequest
     app.json = JSONProvider(app)
 
     db.init_app(app)
     errors.init_app(app)
+    hosts.init_app(app)  # R28 before routing's own checks
     routing.init_app(app)
     app.register_blueprint(views.bp)
     docs.init_app(app)

@@ -1,21 +1,23 @@
 """Settings read from the environment, with safe defaults for a laptop.
 
 Counterparts: ``fastapi_forge/config.py``, ``django_forge/settings.py``. All three apps
-read the same variables: ``DATABASE_URL``, ``FORGE_DATA_DIR`` and ``FORGE_API_TOKEN``
-(R26).
+read the same variables: ``DATABASE_URL``, ``FORGE_DATA_DIR``, ``FORGE_API_TOKEN`` (R26)
+and ``FORGE_ALLOWED_HOSTS`` (R28).
 """
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from sqlalchemy import NullPool
 from sqlalchemy.engine import URL, make_url
 
-from flask_forge.contract import TOKEN_VARIABLE, api_token
+from flask_forge.contract import HOSTS_VARIABLE, TOKEN_VARIABLE, api_token, served_hosts
+
+T = TypeVar("T")
 
 # Plain URLs (``sqlite:///...``, ``postgresql://...``) are shared by the three apps;
 # each app picks its own driver, and this one uses psycopg 3 for PostgreSQL.
@@ -48,6 +50,8 @@ def from_environment() -> dict[str, str]:
         "FORGE_DATA_DIR": os.environ.get("FORGE_DATA_DIR", "data"),
         # R26: empty means no token, and writes are open.
         TOKEN_VARIABLE: os.environ.get(TOKEN_VARIABLE, ""),
+        # R28: empty means loopback's names.
+        HOSTS_VARIABLE: os.environ.get(HOSTS_VARIABLE, ""),
     }
 
 
@@ -111,8 +115,18 @@ def engine_options(url: URL) -> dict[str, Any]:
 
 def checked_token(config: Mapping[str, Any]) -> str | None:
     """The API token of ``config``, or None for none; a bad one stops the app (R26)."""
+    return refused_in_one_line(api_token, config[TOKEN_VARIABLE])
+
+
+def checked_hosts(config: Mapping[str, Any]) -> tuple[str, ...]:
+    """The hosts ``config`` serves; a setting that names no host stops the app (R28)."""
+    return refused_in_one_line(served_hosts, config[HOSTS_VARIABLE])
+
+
+def refused_in_one_line(read: Callable[[str], T], value: str) -> T:
+    """``read(value)``; its ValueError, if any, ends the process with its line alone."""
     try:
-        return api_token(config[TOKEN_VARIABLE])
+        return read(value)
     except ValueError:
         # The process is ending: print the reason alone, not a traceback of the
         # factory, wherever it is printed (Python's own handler, gunicorn's log).

@@ -5,7 +5,8 @@ knows no framework, and is copied rather than shared so that each app's folder l
 out alone (``tests/test_layout.py`` keeps the copies identical). It holds what the
 contract fixes and a framework would otherwise restate: the problem table (R5), the
 422's error items (R11), the bounds of names, ids and pages, the tiers, the id regex
-(R3), the order of ``Allow`` (R4) and the API token's rules (R26).
+(R3), the order of ``Allow`` (R4), the API token's rules (R26) and the hosts served
+(R28).
 """
 
 import hmac
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-VERSION = "1.2.0"
+VERSION = "1.3.0"
 """The contract's version, which each app's OpenAPI document states."""
 PROBLEM_JSON = "application/problem+json"
 
@@ -59,6 +60,12 @@ MALFORMED_JSON = Problem(
     "Malformed JSON",
     "The request body is not a valid I-JSON document.",
     "urn:forge:problem:malformed-json",
+)
+HOST_NOT_SERVED = Problem(
+    400,
+    "Host not served",
+    "The Host header does not name a host that this server serves.",
+    "urn:forge:problem:host-not-served",
 )
 UNAUTHORIZED = Problem(
     401,
@@ -248,3 +255,50 @@ def bearer_challenge(credentials: str | None, token: str) -> str | None:
     if hmac.compare_digest(given.encode(), token.encode()):
         return None
     return INVALID_TOKEN
+
+
+# R28: the hosts a server serves, loopback names unless it is told others.
+HOSTS_VARIABLE = "FORGE_ALLOWED_HOSTS"
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+ANY_HOST = "*"
+HOST_NAME = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:.]+\]")
+"""A host the setting may name: a DNS name, an IPv4 address, an IPv6 one in []."""
+# Django's own pattern (django.http.request.host_validation_re), so that the hosts
+# ALLOWED_HOSTS accepts and those host_is_served() accepts are the same ones.
+HOST_FIELD = re.compile(r"([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::[0-9]+)?")
+
+
+def served_hosts(value: str | None) -> tuple[str, ...]:
+    """The hosts of the setting ``value`` (comma-separated), loopback's if unset.
+
+    Raises ValueError saying, in one line, which entry is not a host: a server must not
+    start serving other hosts than its operator meant. No pattern but ``*``: the
+    frameworks' wildcards differ (``.example.com`` in Django, ``*.example.com`` in
+    Starlette), and R28 has none.
+    """
+    if not value or not value.strip():
+        return LOOPBACK_HOSTS
+    hosts = tuple(entry.strip().lower() for entry in value.split(","))
+    for host in hosts:
+        if host != ANY_HOST and not HOST_NAME.fullmatch(host):
+            raise ValueError(
+                f"{HOSTS_VARIABLE}: {host!r} is not a host name, an IP address"
+                " (IPv6 in brackets) or *"
+            )
+    return hosts
+
+
+def host_is_served(field: str | None, hosts: Iterable[str]) -> bool:
+    """Whether a request whose Host field is ``field`` (None: none) is served (R28).
+
+    What Django's ``HttpRequest.get_host()`` accepts with ``ALLOWED_HOSTS = hosts``:
+    the host without its port, lower-cased and without one final dot, must be one of
+    ``hosts``, or ``hosts`` holds ``*``. Several Host fields arrive joined with commas,
+    as WSGI servers join them, and never match.
+    """
+    match = HOST_FIELD.fullmatch((field or "").lower())
+    if match is None:
+        return False
+    host = match[1].removesuffix(".")
+    allowed = set(hosts)
+    return bool(host) and (ANY_HOST in allowed or host in allowed)

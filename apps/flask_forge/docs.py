@@ -23,6 +23,7 @@ from werkzeug.routing import Rule
 
 from flask_forge import schemas
 from flask_forge.contract import (
+    HOST_NOT_SERVED,
     INTERNAL_ERROR,
     PROBLEM_JSON,
     ROUTE_NOT_FOUND,
@@ -118,7 +119,7 @@ def responses(documented: dict[str, Any], rule: Rule) -> dict[str, Any]:
         result["422"] = json_content(PROBLEM_JSON, BODY_VALIDATION)
     if "query" in documented:
         result["422"] = json_content(PROBLEM_JSON, QUERY_VALIDATION)
-    problems = documented["problems"]
+    problems = (HOST_NOT_SERVED, *documented["problems"])  # R28: every view
     if rule.arguments:
         problems = (*problems, ROUTE_NOT_FOUND)  # R3: see openapi.ID_NOT_FOUND
     for status, schema in problems_by_status(problems).items():
