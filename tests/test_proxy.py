@@ -91,7 +91,20 @@ def problem_of(response: bytes) -> tuple[int, str, dict[str, object]]:
         name.strip().lower(): value.strip()
         for name, _, value in (field.partition(":") for field in fields)
     }
+    if headers.get("transfer-encoding") == "chunked":
+        body = unchunked(body)
     return int(status_line.split()[1]), headers["content-type"], json.loads(body)
+
+
+def unchunked(body: bytes) -> bytes:
+    """A chunked body's content (RFC 9112 section 7.1), without extensions."""
+    content = b""
+    while True:
+        size_line, _, body = body.partition(b"\r\n")
+        size = int(size_line.split(b";")[0], 16)
+        if size == 0:
+            return content
+        content, body = content + body[:size], body[size + 2 :]
 
 
 # The abuses: each opens its connections, then keeps them doing what it does.
@@ -266,9 +279,33 @@ def test_a_header_section_the_proxy_reads_reaches_the_app_one_too_large_is_close
         target_of(16385),
         hundred + fields + b"X-One-Too-Many: 1\r\n\r\n",
         b"GET /forge/users#top HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        b"GET /forge/users HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: localhost\r\n\r\n",
         b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not HTTP\r\n\r\n",
     ):
         assert raw_exchange(url, unreadable) == b"", (name, unreadable[:40])
+
+
+@pytest.mark.parametrize("name", SERVERS)
+def test_a_request_without_a_host_served_is_r28s_problem_behind_the_proxy(
+    served: Served, name: str
+) -> None:
+    """The proxy passes on a request with no Host, an empty one or another host; the
+    app answers R28's problem, whatever the path."""
+    url = served.urls[name]
+    host_not_served = {
+        key: PROBLEMS["host-not-served"][key]
+        for key in ("type", "title", "status", "detail")
+    }
+    for request in (
+        b"GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n",
+        b"GET /forge/users HTTP/1.0\r\n\r\n",
+        b"GET /forge/users HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n",
+        b"GET /nope HTTP/1.1\r\nHost: forge.example\r\nConnection: close\r\n\r\n",
+    ):
+        status, content_type, problem = problem_of(raw_exchange(url, request))
+
+        assert (status, content_type) == (400, "application/problem+json"), request
+        assert problem == host_not_served, request
 
 
 @pytest.mark.parametrize("name", SERVERS)
