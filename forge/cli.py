@@ -276,3 +276,82 @@ def conformance(
         console.print(f"JSON: {json_file}")
     if not report.passed:
         raise typer.Exit(1)
+
+
+@app.command()
+def reliability(
+    apps: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Apps to measure (default: all): fastapi, flask, django.",
+            show_default=False,
+        ),
+    ] = None,
+    postgres_url: Annotated[
+        str,
+        typer.Option(
+            help="A PostgreSQL server to measure on too, after SQLite: a database"
+            f" per app named {'forge_reliability_APP'} is created there and dropped.",
+            show_default=False,
+        ),
+    ] = "",
+    kills: Annotated[
+        int, typer.Option(help="Instances killed per app and database (1 to 5).")
+    ] = 3,
+    connections: Annotated[
+        int, typer.Option(help="Abusive connections per abuse.")
+    ] = 300,
+    requests: Annotated[
+        int, typer.Option(help="A normal client's requests per abuse.")
+    ] = 20,
+    markdown: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Write the tables into FILE, between its 'forge reliability'"
+            " markers (docs/reliability.md).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Measure each app as forge serve deploys it: abuse, kills, a database outage.
+
+    Starts `forge serve APP --instances 2` behind HAProxy on free ports of 127.0.0.1,
+    one app and database at a time (about a minute each), and prints a table of what
+    held. Exits 1 if an acknowledged write was lost or another promise broke.
+    """
+    from forge import proxy
+    from forge import reliability as run
+
+    names = options.app_names(apps or [])
+    settings = run.Settings(kills=kills, connections=connections, requests=requests)
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        run.check_settings(settings)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    if postgres_url:
+        options.postgres_url(postgres_url, "--postgres-url")
+    markdown = options.report_file(markdown, "--markdown")
+    if proxy.find_haproxy() is None:
+        errors.print(
+            "forge reliability: it measures the stack behind HAProxy, which is not"
+            f" installed: {proxy.INSTALL}",
+            markup=False,
+        )
+        raise typer.Exit(1)
+    load_before = run.load_average()
+    results = run.measure(names, postgres_url, settings, console)
+    load = f"{load_before} before, {run.load_average()} after"
+    console.print(run.outcome_table(results))
+    console.print(run.abuse_table(results))
+    console.print(f"Load average: {load}.")
+    if markdown is not None:
+        shown = " ".join(["forge reliability", *sys.argv[2:]])
+        run.write_report(markdown, shown, results, load)
+        console.print(f"Markdown: {markdown}")
+    broken = run.summary(results, settings)
+    for line in broken:
+        errors.print(f"forge reliability: {line}", markup=False)
+    if broken:
+        raise typer.Exit(1)

@@ -85,6 +85,32 @@ def database_url(url: str) -> str:
     return url
 
 
+def postgres_url(url: str, option: str) -> str:
+    """A PostgreSQL URL whose server answers now, or one line saying why not."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from forge.databases import server_connection
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        parsed = None
+    if parsed is None or parsed.get_backend_name() != "postgresql":
+        raise typer.BadParameter(
+            f"{url!r}: want postgresql://USER@HOST/NAME", param_hint=option
+        )
+    try:
+        server_connection(parsed).close()
+    except Exception as error:  # psycopg's errors and the socket's alike
+        raise typer.BadParameter(
+            f"{parsed.render_as_string()!r}: no PostgreSQL answers there"
+            f" ({str(error).strip().splitlines()[0]})",
+            param_hint=option,
+        ) from None
+    return url
+
+
 B64TOKEN = re.compile("[A-Za-z0-9._~+/-]+=*")
 """RFC 6750's b64token: what one Authorization header can carry as a bearer token."""
 

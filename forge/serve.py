@@ -285,11 +285,9 @@ class Supervisor:
         name = running.name.rpartition("-")[0]
         command = SERVERS[name].serve_command(self.plan.workers, socket=running.socket)
         self.running.remove(running)
-        self.launch(
-            Running(
-                running.name, running.program, self.popen(command, name), running.socket
-            )
-        )
+        process = self.popen(command, name)
+        self.launch(Running(running.name, running.program, process, running.socket))
+        self.say(running.name, f"started again, pid {process.pid}")
 
     def check_alive(self, running: Running) -> None:
         """Raise if a process has exited: each runs until it is told to stop."""

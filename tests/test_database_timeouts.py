@@ -2,7 +2,7 @@
 R24's 503 on /healthz and R25's 500 on the API, and the app recovers by itself.
 
 On PostgreSQL, each app in-process on a database of its own reached through
-``tests/blackhole.py``'s relay, which keeps accepting connections and reading from
+``forge/blackhole.py``'s relay, which keeps accepting connections and reading from
 them but answers nothing. Each test first serves a request through the relay, so the
 app meets the black hole as a running server would: with whatever connections it
 kept from before. On SQLite, another connection holds the file's lock.
@@ -24,9 +24,9 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
+from forge.blackhole import BlackHole, Mode
 from forge.databases import drop_database, ensure_database
 from forge.servers import render
-from tests.blackhole import BlackHole, Mode
 from tests.contract import JSON, assert_problem
 from tests.databases import NO_POSTGRES, POSTGRES_URL, empty_users
 from tests.inprocess import IMPLEMENTATIONS, ClientFactory

@@ -13,15 +13,15 @@ import json
 import resource
 import socket
 import subprocess
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from forge import proxy
+from forge.abuse import ABUSES, Abuse, address
 from forge.servers import SERVERS
 from tests.contract import JSON, PROBLEMS, assert_problem
 from tests.live import Served, forge_serve, free_port
@@ -67,11 +67,6 @@ def enough_open_files() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted), hard))
 
 
-def address(url: str) -> tuple[str, int]:
-    host, _, port = url.removeprefix("http://").rpartition(":")
-    return host, int(port)
-
-
 def raw_exchange(url: str, request: bytes, wait: float = 10) -> bytes:
     """Send ``request`` on a new connection: all that comes back until it closes."""
     with socket.create_connection(address(url), timeout=wait) as connection:
@@ -107,96 +102,6 @@ def unchunked(body: bytes) -> bytes:
         content, body = content + body[:size], body[size + 2 :]
 
 
-# The abuses: each opens its connections, then keeps them doing what it does.
-
-
-def slowloris(connection: socket.socket, step: int) -> None:
-    """A header sent one byte a second: it never ends."""
-    if step == 0:
-        connection.sendall(b"GET /forge/users HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-    else:
-        connection.sendall(b"X")
-
-
-def trickled_body(connection: socket.socket, step: int) -> None:
-    """A valid 16,000-byte create whose body comes in one byte a second."""
-    if step == 0:
-        connection.sendall(
-            b"POST /forge/users HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            b"Content-Type: application/json\r\nContent-Length: 16000\r\n\r\n{"
-        )
-    else:
-        connection.sendall(b" ")
-
-
-def silent(connection: socket.socket, step: int) -> None:
-    """Connected, and nothing more."""
-
-
-def idle_keep_alive(connection: socket.socket, step: int) -> None:
-    """One request answered, then the connection kept open with nothing to say."""
-    if step == 0:
-        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-
-
-ABUSES: dict[str, Callable[[socket.socket, int], None]] = {
-    "headers byte by byte": slowloris,
-    "a body trickled in": trickled_body,
-    "silent connections": silent,
-    "idle keep-alive connections": idle_keep_alive,
-}
-
-
-class Abuse:
-    """``ABUSIVE_CONNECTIONS`` connections to the apps, each driven by ``act`` once
-    a second from one thread, and when each was closed by the other end."""
-
-    def __init__(self, urls: list[str], act: Callable[[socket.socket, int], None]):
-        self.act = act
-        self.opened = time.monotonic()
-        self.connections = [
-            socket.create_connection(address(urls[number % len(urls)]), timeout=5)
-            for number in range(ABUSIVE_CONNECTIONS)
-        ]
-        self.closed_after: dict[int, float] = {}
-        self.first_bytes: dict[int, bytes] = {}
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self.drive, daemon=True)
-        self.thread.start()
-
-    def drive(self) -> None:
-        step = 0
-        while not self.stopping.is_set():
-            for number, connection in enumerate(self.connections):
-                if number in self.closed_after:
-                    continue
-                with contextlib.suppress(OSError):
-                    self.act(connection, step)
-                self.read(number, connection)
-            step += 1
-            self.stopping.wait(1)
-
-    def read(self, number: int, connection: socket.socket) -> None:
-        """Note what the other end sent, and when it closed the connection."""
-        connection.setblocking(False)
-        try:
-            while chunk := connection.recv(65536):
-                self.first_bytes.setdefault(number, chunk)
-            self.closed_after[number] = time.monotonic() - self.opened
-        except BlockingIOError:
-            pass
-        except OSError:  # reset: closed too
-            self.closed_after[number] = time.monotonic() - self.opened
-        finally:
-            connection.setblocking(True)
-
-    def close(self) -> None:
-        self.stopping.set()
-        self.thread.join()
-        for connection in self.connections:
-            connection.close()
-
-
 @pytest.mark.parametrize("abuse", ABUSES)
 def test_a_normal_client_is_answered_while_clients_abuse_the_servers(
     served: Served, abuse: str
@@ -204,7 +109,7 @@ def test_a_normal_client_is_answered_while_clients_abuse_the_servers(
     """Under each abuse, every request of a normal client gets its answer, on every
     app; then every abusive connection is closed by the proxy's timeout."""
     urls = list(served.urls.values())
-    attack = Abuse(urls, ABUSES[abuse])
+    attack = Abuse(urls, ABUSES[abuse], ABUSIVE_CONNECTIONS)
     try:
         answered = dict.fromkeys(served.urls, 0)
         with httpx.Client(timeout=2) as client:
