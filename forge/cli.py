@@ -1,7 +1,8 @@
-"""The ``forge`` command: serve the three apps, and judge any implementation.
+"""The ``forge`` command: serve the three apps, judge any implementation, and
+measure what the served stack holds.
 
 Each subcommand is a thin layer over a module that does the work: ``serve.py``
-(with ``servers.py``, the commands it runs) and ``conformance.py``.
+(with ``servers.py``, the commands it runs), ``conformance.py`` and ``reliability.py``.
 """
 
 import sys
