@@ -49,6 +49,11 @@ class Served:
     token: str | None
 
 
+ASGI_TEST_HOST = "testserver"
+"""The Host Schemathesis names to an ASGI app it holds (Starlette's TestClient's), which
+the app must be told to serve (R28); to a WSGI app, Werkzeug's Client names
+``localhost``, which the apps serve by default."""
+
 # By the id of the app Schemathesis holds.
 SERVED: dict[int, Served] = {}
 
@@ -60,7 +65,11 @@ def served_app(name: str, database_url: str, token: str | None) -> Iterator[obje
         from fastapi_forge.app import create_app
         from fastapi_forge.config import Settings
 
-        settings = Settings(database_url=database_url, forge_api_token=token or "")
+        settings = Settings(
+            database_url=database_url,
+            forge_api_token=token or "",
+            forge_allowed_hosts=ASGI_TEST_HOST,
+        )
         yield create_app(settings)
     elif name == "flask":
         from flask_forge.app import create_app as create_flask_app
