@@ -64,15 +64,19 @@ def run() -> None:
     sys.exit(status if isinstance(status, int) else 0)
 
 
+AppNames = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="The apps (default: all): fastapi, flask, django.",
+        show_default=False,
+    ),
+]
+"""The APPS argument of ``forge serve`` and ``forge reliability``."""
+
+
 @app.command()
 def serve(
-    apps: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="Apps to start (default: all): fastapi, flask, django.",
-            show_default=False,
-        ),
-    ] = None,
+    apps: AppNames = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[
         list[str] | None,
@@ -281,13 +285,7 @@ def conformance(
 
 @app.command()
 def reliability(
-    apps: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="Apps to measure (default: all): fastapi, flask, django.",
-            show_default=False,
-        ),
-    ] = None,
+    apps: AppNames = None,
     postgres_url: Annotated[
         str,
         typer.Option(
