@@ -8,6 +8,8 @@ frameworks' test transports do not (see ``ServerLikeTransport``).
 import io
 import os
 import sys
+import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
@@ -212,13 +214,27 @@ def fastapi_client(
     app = create_app(
         Settings(database_url=database_url, forge_api_token=api_token or "")
     )
-    with (
-        start_blocking_portal() as portal,
-        portal.wrap_async_context_manager(app.router.lifespan_context(app)),
-    ):
-        transport = ServerLikeTransport(PortalASGITransport(app, portal))
-        with httpx.Client(transport=transport, base_url=BASE_URL) as client:
-            yield client
+    with start_blocking_portal() as portal:
+        with portal.wrap_async_context_manager(app.router.lifespan_context(app)):
+            transport = ServerLikeTransport(PortalASGITransport(app, portal))
+            with httpx.Client(transport=transport, base_url=BASE_URL) as client:
+                yield client
+        database_threads_finished()
+
+
+def database_threads_finished(seconds: float = 5) -> None:
+    """Wait, a few seconds at most, for aiosqlite's threads to end.
+
+    Each SQLite connection of the FastAPI app runs its calls on a thread of its own,
+    which hands each result back to the event loop, and ends once its connection is
+    closed (at once: the app pools none). One still busy when the portal's loop
+    closes, as after a locked file's busy wait (R25), raises "Event loop is closed"
+    in its thread, and pytest reports that against whichever test runs next.
+    """
+    deadline = time.monotonic() + seconds
+    for thread in threading.enumerate():
+        if thread.name.endswith("(_connection_worker_thread)"):
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 def migrate_flask(database_url: str) -> None:

@@ -40,7 +40,8 @@ settings.register_profile(
 )
 if os.environ.get("FORGE_FUZZ_PROFILE"):
     settings.load_profile(os.environ["FORGE_FUZZ_PROFILE"])
-elif settings.get_current_profile_name() == "default":
+elif settings.get_current_profile_name() in ("default", "ci"):
+    # Hypothesis loads its own "ci" profile where CI is set: CI runs forge's too.
     settings.load_profile("forge")
 
 # Databases in memory-backed storage where there is one: fuzzing writes all the time.
