@@ -93,9 +93,12 @@ class Tally:
         if response.status_code >= 400 and response.request.method != "HEAD":
             problem = response.headers.get("content-type") == "application/problem+json"
             try:
-                problem = problem and set(response.json()) >= PROBLEM_MEMBERS
+                body = response.json()
             except ValueError:
-                problem = False
+                body = None
+            problem = (
+                problem and isinstance(body, dict) and body.keys() >= PROBLEM_MEMBERS
+            )
         with self.lock:
             self.answers += 1
             self.server_errors += response.status_code >= 500 and not excused

@@ -209,3 +209,31 @@ def test_killing_an_instance_under_load_loses_no_acknowledged_write(
         assert time.monotonic() < deadline, served.output()
         time.sleep(0.2)
     assert served.process.poll() is None  # forge serve goes on serving
+
+
+def test_the_balancers_checks_name_a_host_the_apps_serve(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """R28: with FORGE_ALLOWED_HOSTS set, HAProxy's health checks name a host from
+    it, so neither instance is taken out of the rotation for a 400."""
+    directory = tmp_path_factory.mktemp("instances-hosts")
+    hosts = {"FORGE_ALLOWED_HOSTS": "forge.example"}
+    with forge_serve(
+        directory, ["flask"], "--instances=2", environment=hosts
+    ) as served:
+        # Checks every 2 s, two failures take an instance out: wait past that.
+        time.sleep(CHECKS_TO_MARK_DOWN)
+        with httpx.Client(headers={"Host": "forge.example"}, timeout=5) as client:
+            statuses = [
+                client.get(f"{served.urls['flask']}/healthz?round={n}").status_code
+                for n in range(4)
+            ]
+
+    assert statuses == [200] * 4
+    assert served_by(served, "flask", "GET", "/healthz?round=3") | served_by(
+        served, "flask", "GET", "/healthz?round=2"
+    ) == {"flask-1", "flask-2"}
+
+
+CHECKS_TO_MARK_DOWN = 5.0
+"""Longer than ``check inter 2s fall 2`` in forge/proxy.py takes to mark one down."""

@@ -41,8 +41,9 @@ def test_the_tally_counts_5xx_and_errors_that_are_not_problems() -> None:
     tally.count(answer(503, "application/problem+json", PROBLEM))
     tally.count(answer(500, "text/html", b"<h1>Server Error</h1>"))
     tally.count(answer(400, "application/problem+json", b'{"detail": "no type"}'))
+    tally.count(answer(404, "application/problem+json", b'["type", "title"]'))
 
-    assert (tally.answers, tally.server_errors, tally.not_problems) == (5, 2, 2)
+    assert (tally.answers, tally.server_errors, tally.not_problems) == (6, 2, 3)
 
 
 def test_p99_is_the_nearest_rank() -> None:

@@ -201,9 +201,5 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"stderr": {"class": "logging.StreamHandler"}},
-    "loggers": {
-        "django.request": {"handlers": ["stderr"], "level": "ERROR"},
-        # R28's 400 is a client's mistake, not the server's: no traceback for each.
-        "django.security.DisallowedHost": {"handlers": [], "propagate": False},
-    },
+    "loggers": {"django.request": {"handlers": ["stderr"], "level": "ERROR"}},
 }
