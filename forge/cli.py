@@ -354,3 +354,92 @@ def reliability(
         errors.print(f"forge reliability: {line}", markup=False)
     if broken:
         raise typer.Exit(1)
+
+
+@app.command()
+def bench(
+    quick: Annotated[
+        bool,
+        typer.Option(
+            help="A smoke run of about a minute: every part, fewer requests and"
+            " servers; it checks the instrument, its figures rank nothing."
+        ),
+    ] = False,
+    json_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--json",
+            metavar="FILE",
+            help="Write every figure and its conditions.",
+            show_default=False,
+        ),
+    ] = None,
+    markdown: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Write the report (docs/benchmarks.md) and its charts, PNG files in"
+            " the folder beside it named after it (docs/benchmarks/).",
+            show_default=False,
+        ),
+    ] = None,
+    postgres_url: Annotated[
+        str,
+        typer.Option(
+            envvar="FORGE_BENCH_POSTGRES_URL",
+            help="A PostgreSQL server for the remote-database part: databases named"
+            " forge_bench_* are created there and dropped. Without it, that part is"
+            " reported as not measured.",
+            show_default=False,
+        ),
+    ] = "",
+    compare: Annotated[
+        tuple[Path, Path] | None,
+        typer.Option(
+            metavar="OLD.json NEW.json",
+            help="Measure nothing: print each figure of two runs and new / old.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Measure what each framework costs: the cost ladder in-process, the apps under
+    their servers with wrk, and on a remote database.
+
+    Every Forge app is measured only after it passed the conformance cases on that
+    very server. A full run takes under ten minutes on two cores.
+    """
+    from forge.bench import report, wrk
+    from forge.bench import run as benchmark
+
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    if compare is not None:
+        try:
+            old, new = (report.load(path) for path in compare)
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint="--compare") from None
+        console.print(report.compare(old, new))
+        return
+    json_file = options.report_file(json_file, "--json")
+    markdown = options.report_file(markdown, "--markdown")
+    if postgres_url:
+        options.postgres_url(postgres_url, "--postgres-url")
+    if wrk.installed() is None:
+        errors.print(f"forge bench: {wrk.INSTALL}", markup=False)
+        raise typer.Exit(1)
+    settings = benchmark.QUICK if quick else benchmark.FULL
+    shown = " ".join(["forge bench", *sys.argv[2:]])
+    try:
+        result = benchmark.run_with_progress(
+            settings, postgres_url or None, shown, console
+        )
+    except RuntimeError as error:
+        errors.print(f"forge bench: {error}", markup=False)
+        raise typer.Exit(1) from None
+    for table in report.terminal_tables(result):
+        console.print(table)
+    if json_file is not None:
+        benchmark.write_json(result, json_file)
+        console.print(f"JSON: {json_file}")
+    if markdown is not None:
+        benchmark.write_markdown(result, markdown)
+        console.print(f"Markdown: {markdown}")

@@ -1,0 +1,171 @@
+"""The remote-database question: WSGI against ASGI when every query crosses a network.
+
+The Forge apps run on PostgreSQL behind ``delay.DelayProxy``, which holds every
+answer for 0, 5 or 50 ms, and wrk drives ``get`` at 256 connections. A request can
+be served no faster than its round trips to the database allow: with ``budget``
+database connections in use at once and ``round_trips`` per request, at most
+``budget / (round_trips * delay)`` requests a second. The report gives, per app
+and delay, that bound beside the measured rate, and the connections and workers or
+threads each server used: what the WSGI servers need to come near the async one.
+"""
+
+import secrets
+import signal
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import make_url
+
+from forge.bench import served
+from forge.bench.delay import DelayProxy
+from forge.bench.ladder import RUNG_NAMES as RUNGS
+from forge.bench.ladder import SCENARIOS
+from forge.databases import drop_database, ensure_database
+from forge.servers import app_database_url, render
+
+DELAYS_MS = (0, 5, 50)
+CONNECTIONS = 256
+DRAIN_SECONDS = 30
+"""How long a server may take to finish what the last run left queued."""
+QUIET_SECONDS = 0.5
+CALIBRATION_REQUESTS = 5
+THREADS = 32
+"""gunicorn gthread's threads per worker here: 64 requests in flight on two workers."""
+
+CONFIGS = (
+    served.Config(RUNGS["fastapi_forge"], "uvicorn", default=True),
+    served.Config(RUNGS["flask_forge"], "gunicorn sync", default=True),
+    served.Config(RUNGS["flask_forge"], "gunicorn gthread", threads=THREADS),
+    served.Config(RUNGS["django_forge"], "gunicorn sync", default=True),
+    served.Config(RUNGS["django_forge"], "gunicorn gthread", threads=THREADS),
+)
+
+
+def budget(config: served.Config, workers: int = served.WORKERS) -> int | None:
+    """Database connections a WSGI server can use at once: one per request in
+    flight, so its workers times threads. An async server's is its pool's, which the
+    benchmark measures (the most connections open at once) instead of assuming."""
+    if config.app.interface == "asgi":
+        return None
+    return workers * (config.threads if config.server == "gunicorn gthread" else 1)
+
+
+def bench(
+    postgres_url: str,
+    folder: Path,
+    seconds: int,
+    delays: Sequence[int] = DELAYS_MS,
+    connections: int = CONNECTIONS,
+    configs: Sequence[served.Config] = CONFIGS,
+    progress: Callable[[str], None] = lambda line: None,
+) -> list[dict[str, Any]]:
+    """Each config on its own fresh database behind the delay proxy, gated, then
+    ``get`` at every delay; the databases are dropped at the end."""
+    url = make_url(postgres_url)
+    name = f"forge_bench_{secrets.token_hex(3)}"
+    with DelayProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
+        through = url.set(host="127.0.0.1", port=proxy.port)
+        databases = {
+            config: app_database_url(render(through.set(database=f"{name}_{i}")),
+                                     config.app.framework)
+            for i, config in enumerate(configs)
+        }  # fmt: skip
+        try:
+            for database in databases.values():
+                ensure_database(database)
+            with served.started(configs, folder, databases.get) as servers:
+                progress("conformance gate on PostgreSQL")
+                with ThreadPoolExecutor(3) as pool:
+                    list(pool.map(served.gate, servers))
+                for server in servers:
+                    if server.gate is None:
+                        served.seed(server)
+                return [measure(server, proxy, delays, connections, seconds, folder,
+                                progress) for server in servers]  # fmt: skip
+        finally:
+            for database in databases.values():
+                drop_database(database)
+
+
+def measure(
+    server: served.Started,
+    proxy: DelayProxy,
+    delays: Sequence[int],
+    connections: int,
+    seconds: int,
+    folder: Path,
+    progress: Callable[[str], None],
+) -> dict[str, Any]:
+    """``get`` at each delay, shortest first, on one server; then the server is
+    killed, since a server left with a backlog would slow the next one's run."""
+    get = next(scenario for scenario in SCENARIOS if scenario.name == "get")
+    config = server.config
+    results: dict[str, Any] = {}
+    try:
+        for delay in delays if server.gate is None else ():
+            progress(f"remote database, {delay} ms: {config.name}")
+            if not drained(proxy):
+                results[f"{delay} ms"] = {
+                    "failed": "the last run's backlog never drained"
+                }
+                continue
+            proxy.reset(delay / 1000)
+            use = calibrate(server, proxy)
+            proxy.reset(delay / 1000)
+            result = served.measured(server, get, True, connections, seconds, folder)
+            use["peak_database_connections"] = proxy.counts.peak_open
+            results[f"{delay} ms"] = {**result, **bound(config, delay, use)}
+        rss = server.peak_rss_per_worker() / 2**20
+    finally:
+        served.with_group(server.process, signal.SIGKILL)
+    return {
+        "config": config.name,
+        "rung": config.app.name,
+        "server": config.server,
+        "command": served.shown(config),
+        "workers": served.WORKERS,
+        "threads": config.threads if config.server == "gunicorn gthread" else 1,
+        "budget": budget(config),
+        "gate": server.gate,
+        "peak_rss_per_worker_mib": rss,
+        "results": results,
+    }
+
+
+def calibrate(server: served.Started, proxy: DelayProxy) -> dict[str, Any]:
+    """Round trips and connections per ``get``, counted at the proxy over a few
+    requests sent one at a time: what one request asks of the database, unskewed by
+    the requests a loaded run leaves unfinished."""
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        for _ in range(CALIBRATION_REQUESTS):
+            client.get(f"/forge/users/{server.user_id}").raise_for_status()
+    counts = proxy.counts
+    return {
+        "delay_ms": round(proxy.delay * 1000),
+        "round_trips_per_request": counts.round_trips / CALIBRATION_REQUESTS,
+        "connections_opened_per_request": counts.connections / CALIBRATION_REQUESTS,
+    }
+
+
+def bound(config: served.Config, delay: int, use: dict[str, Any]) -> dict[str, Any]:
+    """The most requests a second the database's round trips allow: connections in
+    use at once over the time each request holds one (its round trips × delay)."""
+    used = budget(config) or use["peak_database_connections"]
+    round_trips = use["round_trips_per_request"]
+    use["bound_per_second"] = (
+        used / (round_trips * delay / 1000) if delay and round_trips else None
+    )
+    return use
+
+
+def drained(proxy: DelayProxy, seconds: float = DRAIN_SECONDS) -> bool:
+    """Wait until no byte has gone to or from the database for a while: the server
+    has finished what the last run left queued."""
+    deadline = time.monotonic() + seconds
+    while proxy.quiet_for() < QUIET_SECONDS and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return proxy.quiet_for() >= QUIET_SECONDS

@@ -1,0 +1,404 @@
+"""What a ``forge bench`` run shows a person: tables in the terminal, the Markdown
+report (``docs/benchmarks.md``), and ``--compare``'s ratios between two JSON runs.
+
+Every figure printed comes from the run's JSON; a failed measurement is printed as
+failed with its reason, never as a number.
+"""
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from forge.bench.ladder import FRAMEWORKS, SCENARIO_NAMES, ladder
+
+Result = dict[str, Any]
+
+
+def number(value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:,.{digits}f}"
+
+
+def inprocess_rows(result: Result) -> Iterator[list[str]]:
+    """Per framework, its ladder bottom up, CPU µs per request per scenario; then the
+    Forge app over the minimal app."""
+    costs = result["inprocess"]
+    for framework in FRAMEWORKS:
+        for rung in ladder(framework):
+            scenarios = costs[rung.name]["scenarios"]
+            cells = [
+                "failed" if scenarios[s]["failed"] else number(scenarios[s]["cpu_us"])
+                for s in SCENARIO_NAMES
+            ]
+            yield [framework, rung.name, *cells]
+        ratios = result["ratios"][framework]
+        yield [
+            framework, "Forge / minimal",
+            *(f"{number(ratios[s], 2)}×" if ratios[s] else "n/a"
+              for s in SCENARIO_NAMES),
+        ]  # fmt: skip
+
+
+SERVED_KEYS = tuple(
+    f"{scenario} keep-alive {state}"
+    for scenario in ("get", "create", "invalid")
+    for state in ("on", "off")
+)
+
+
+def served_cell(record: Result, key: str) -> str:
+    if record["gate"]:
+        return "not measured"
+    value = record["results"].get(key)
+    if value is None:
+        return "-"
+    if value["failed"]:
+        return "failed"
+    flag = " (disturbed)" if value["disturbed"] else ""
+    return f"{number(value['requests_per_second'])}{flag}"
+
+
+def served_rows(result: Result) -> Iterator[list[str]]:
+    for record in result["served"]:
+        yield [
+            record["config"] + (" (forge serve)" if record["default"] else ""),
+            *(served_cell(record, key) for key in SERVED_KEYS),
+            number(record["peak_rss_per_worker_mib"], 1),
+        ]
+
+
+def latency_rows(result: Result) -> Iterator[list[str]]:
+    """p50 / p99 in ms and server CPU per request, keep-alive on."""
+    for record in result["served"]:
+        if record["gate"]:
+            continue
+        cells = []
+        for scenario in ("get", "create", "invalid"):
+            value = record["results"].get(f"{scenario} keep-alive on")
+            if value is None or value["failed"]:
+                cells.append("failed" if value else "-")
+                continue
+            cells.append(
+                f"{number(value['p50_ms'], 1)} / {number(value['p99_ms'], 1)}"
+                f" / {number(value['server_cpu_us'])}"
+            )
+        yield [record["config"], *cells]
+
+
+def remote_rows(result: Result) -> Iterator[list[str]]:
+    for record in result.get("remote") or []:
+        if record["gate"]:
+            yield [record["config"], "not measured: " + record["gate"], *[""] * 7]
+            continue
+        for delay, value in record["results"].items():
+            if "requests" not in value:
+                yield [record["config"], delay, "failed: " + value["failed"], *[""] * 6]
+                continue
+            measured = number(value["requests_per_second"])
+            if value["failed"]:
+                measured = f"failed ({measured}): {value['failed']}"
+            yield [
+                record["config"], delay,
+                f"{record['workers']} × {record['threads']}",
+                "its pool's" if record["budget"] is None else str(record["budget"]),
+                number(value["round_trips_per_request"], 1),
+                str(value["peak_database_connections"]),
+                number(value["bound_per_second"]),
+                measured,
+                "n/a" if value["failed"] else number(value["p99_ms"]),
+            ]  # fmt: skip
+
+
+INPROCESS_HEADER = ["framework", "rung", *SCENARIO_NAMES]
+SERVED_HEADER = [
+    "app · server",
+    *(key.replace(" keep-alive ", ", keep-alive ") for key in SERVED_KEYS),
+    "peak RSS per worker (MiB)",
+]  # fmt: skip
+LATENCY_HEADER = [
+    "app · server", "get p50 / p99 ms / CPU µs", "create", "invalid",
+]  # fmt: skip
+REMOTE_HEADER = [
+    "app · server", "delay", "workers × threads", "connection budget",
+    "round trips per request", "peak connections", "bound (req/s)", "measured (req/s)",
+    "p99 ms",
+]  # fmt: skip
+
+
+def terminal_tables(result: Result) -> list[Table]:
+    """The run's tables for rich."""
+    tables = []
+    for title, header, rows in (
+        ("In-process CPU per request (µs, median)", INPROCESS_HEADER, inprocess_rows),
+        ("Served requests/s (wrk)", SERVED_HEADER, served_rows),
+        ("Served latency and server CPU, keep-alive on", LATENCY_HEADER, latency_rows),
+        ("Remote database: get at 256 connections", REMOTE_HEADER, remote_rows),
+    ):
+        table = Table(*header, title=title, title_justify="left")
+        for row in rows(result):
+            table.add_row(*row)
+        tables.append(table)
+    return tables
+
+
+def markdown_table(header: list[str], rows: Iterable[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += [
+        "| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |"
+        for row in rows
+    ]
+    return "\n".join(lines)
+
+
+def headline(result: Result) -> str:
+    """The report's first table: per framework, the Forge app under forge serve's
+    server, and what the contract costs over the minimal app."""
+    rows = []
+    for framework in FRAMEWORKS:
+        rung = f"{framework}_forge"
+        record = next(
+            (r for r in result["served"] if r["rung"] == rung and r["default"]), None
+        )
+        costs = result["inprocess"][rung]["scenarios"]
+        get = (
+            record and not record["gate"] and record["results"].get("get keep-alive on")
+        )
+        create = (
+            record
+            and not record["gate"]
+            and record["results"].get("create keep-alive on")
+        )
+        ratios = [r for r in result["ratios"][framework].values() if r]
+        rows.append(
+            [
+                framework,
+                record["server"] if record else "n/a",
+                number(costs["get"]["cpu_us"]),
+                number(costs["create"]["cpu_us"]),
+                served_text(get),
+                served_text(create),
+                f"{number(min(ratios), 1)}–{number(max(ratios), 1)}×"
+                if ratios
+                else "n/a",
+            ]
+        )
+    header = [
+        "Forge app", "forge serve's server", "get, CPU µs in-process",
+        "create, CPU µs", "get, req/s served", "create, req/s served",
+        "Forge / minimal app CPU",
+    ]  # fmt: skip
+    return markdown_table(header, rows)
+
+
+def served_text(value: Result | bool | None) -> str:
+    if not value or not isinstance(value, dict):
+        return "not measured"
+    return "failed" if value["failed"] else number(value["requests_per_second"])
+
+
+def conditions_text(result: Result) -> str:
+    conditions = result["conditions"]
+    packages = ", ".join(
+        f"{name} {version}"
+        for name, version in conditions["packages"].items()
+        if version
+    )
+    settings = result["settings"]
+    return "\n".join(
+        [
+            f"- Command: `{result['command']}` (bench {result['bench_version']}),"
+            f" started {result['started_at']}, took {result['duration_s']} s.",
+            f"- Machine: {conditions['cores']} cores ({conditions['cpu']}),"
+            f" {conditions['memory_gib']} GiB, {conditions['system']},"
+            f" Python {conditions['python']}, {conditions.get('wrk') or 'wrk'}.",
+            f"- Load average (1, 5, 15 min) before: {conditions['load_average']},"
+            f" after: {conditions['load_average_after']}. Each measurement records its"
+            " own, and the cores of other work while it ran, in the JSON.",
+            f"- In-process: {settings['rounds']} rounds in alternating order,"
+            f" {settings['batches']} batches of {settings['batch_size']} requests each,"
+            f" after {settings['users']} users were created.",
+            f"- Served: wrk, 1 thread, {settings['connections']} connections,"
+            f" {settings['seconds']} s per run, {settings['rounds']} rounds alternated;"
+            " every server with forge serve's 2 workers.",
+            f"- Versions: {packages}.",
+        ]
+    )
+
+
+def disturbed_text(result: Result) -> str:
+    """Which measurements other work disturbed even when repeated."""
+    found = [
+        f"{name} (in-process)"
+        for name, cost in result["inprocess"].items()
+        if any(run["disturbed"] for run in cost["runs"])
+    ]
+    for record in result["served"] + (result.get("remote") or []):
+        found += [
+            f"{record['config']}, {key}"
+            for key, value in record["results"].items()
+            if value.get("disturbed")
+        ]
+    if not found:
+        return (
+            "No measurement was disturbed by other work (see the JSON for each one's)."
+        )
+    return "Disturbed by other work even when repeated: " + "; ".join(found) + "."
+
+
+def markdown(result: Result, charts: list[Path], docs: Path) -> str:
+    """The whole report, for ``docs/benchmarks.md``."""
+    profile = result.get("profile")
+    sections = [
+        "# Benchmarks: what each framework costs, measured side by side",
+        "",
+        "Generated by `forge bench` from one run on one machine; do not edit by hand"
+        " (run the command below again). Every figure is from that run.",
+        "",
+        conditions_text(result),
+        "",
+        "## Headline",
+        "",
+        headline(result),
+        "",
+        disturbed_text(result),
+        "",
+        "## In-process: CPU microseconds per request",
+        "",
+        "Each app called through its interface (ASGI or WSGI) with no server and no"
+        " socket; the process's CPU time over a batch divided by its requests, the"
+        " median batch. Rungs: `raw` is the bare interface; `minimal` the framework's"
+        " tutorial app (users in a dict); `database` the same on SQLite; `forge` the"
+        " Forge app. The ladder's apps are in `bench/`.",
+        "",
+        markdown_table(INPROCESS_HEADER, inprocess_rows(result)),
+        "",
+    ]
+    if profile:
+        sections += [
+            f"## The Forge apps' worst ratio, profiled: {profile['rung']},"
+            f" {profile['scenario']} ({number(profile['ratio'], 2)}× its minimal app)",
+            "",
+            "```",
+            profile["top"].strip(),
+            "```",
+            "",
+        ]
+    sections += [
+        "## Served: requests per second",
+        "",
+        "Each server started exactly as listed (the `(forge serve)` rows are the"
+        " commands `forge serve --proxy none` runs). A Forge app is measured only after"
+        " it passed every conformance case on that very server; a run with any"
+        " unexpected status or socket error is `failed`, never ranked.",
+        "",
+        markdown_table(SERVED_HEADER, served_rows(result)),
+        "",
+        markdown_table(LATENCY_HEADER, latency_rows(result)),
+        "",
+        "Commands:",
+        "",
+        *[
+            f"- {record['config']}: `{record['command']}`"
+            for record in result["served"]
+        ],
+        *[
+            f"- {record['config']}: not measured, {record['gate']}"
+            for record in result["served"]
+            if record["gate"]
+        ],
+        "",
+        "## Servers: is forge serve's default the right one?",
+        "",
+        servers_text(result),
+        "",
+        "## Remote database: WSGI against ASGI when every query crosses a network",
+        "",
+    ]
+    if result.get("remote"):
+        sections += [
+            "The Forge apps on PostgreSQL behind a proxy that holds every answer for"
+            " the delay, `get` driven at 256 connections. Bound = connection budget /"
+            " (round trips × delay). A WSGI server's budget is its workers × threads"
+            " (a"
+            " connection per request in flight); an async one's is its pool's, measured"
+            " as the most connections it held open at once.",
+            "",
+            markdown_table(REMOTE_HEADER, remote_rows(result)),
+            "",
+        ]
+    else:
+        sections += [f"Not measured: {result.get('remote_not_measured')}.", ""]
+    if charts:
+        sections += ["## Charts", ""]
+        sections += [
+            f"![{chart.stem}]({chart.relative_to(docs).as_posix()})" for chart in charts
+        ]
+        sections.append("")
+    return "\n".join(sections)
+
+
+def servers_text(result: Result) -> str:
+    lines = []
+    for rung, verdict in result["servers"].items():
+        parts = []
+        for server, other in verdict["others"].items():
+            if "gate" in other:
+                parts.append(f"{server}: not measured ({other['gate']})")
+                continue
+            parts.append(
+                f"{server}: {number(other['median_speedup'], 2)}× the default's"
+                " requests/s (median over the measures)"
+                + (", clearly faster on every one" if other["clearly_faster"] else "")
+            )
+        lines.append(
+            f"- {rung} (default {verdict['default']}): " + "; ".join(parts) + "."
+        )
+    return "\n".join(lines) or "No other server was measured in this run."
+
+
+def compare(old: Result, new: Result) -> Table:
+    """New over old, figure by figure, for the measurements both runs have."""
+    table = Table(
+        "measurement", "old", "new", "new / old", title="forge bench --compare"
+    )
+    for name, before, after in paired(old, new):
+        ratio = after / before if before and after is not None else None
+        table.add_row(name, number(before, 1), number(after, 1), number(ratio, 2) + "×")
+    return table
+
+
+def paired(
+    old: Result, new: Result
+) -> Iterator[tuple[str, float | None, float | None]]:
+    for rung, cost in old["inprocess"].items():
+        for scenario, value in cost["scenarios"].items():
+            other = new["inprocess"].get(rung, {}).get("scenarios", {}).get(scenario)
+            if other is not None:
+                yield f"{rung} {scenario} CPU µs", value["cpu_us"], other["cpu_us"]
+    new_served = {record["config"]: record for record in new["served"]}
+    for record in old["served"]:
+        match = new_served.get(record["config"])
+        if match is None:
+            continue
+        for key, value in record["results"].items():
+            other = match["results"].get(key)
+            if other is not None:
+                yield (
+                    f"{record['config']} {key} req/s",
+                    value["requests_per_second"],
+                    other["requests_per_second"],
+                )
+
+
+def load(path: Path) -> Result:
+    try:
+        result: Result = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{path}: not a forge bench JSON file ({error})") from None
+    if not isinstance(result, dict) or "bench_version" not in result:
+        raise ValueError(f"{path}: not a forge bench JSON file (no bench_version)")
+    return result
