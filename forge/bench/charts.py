@@ -85,6 +85,7 @@ def served_chart(result: dict[str, Any], path: Path) -> Path:
 
 def remote_chart(result: dict[str, Any], path: Path) -> Path:
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(14, 5))
     for record in result["remote"]:
@@ -98,14 +99,19 @@ def remote_chart(result: dict[str, Any], path: Path) -> Path:
         delays, rates, p99s = zip(*points, strict=True)
         left.plot(delays, rates, marker="o", label=record["config"])
         right.plot(delays, p99s, marker="o", label=record["config"])
-    left.set_ylabel("requests/s (get, 256 connections)")
+    connections = result["settings"]["remote_connections"]
+    left.set_ylabel(f"requests/s (get, {connections} connections)")
     right.set_ylabel("p99 latency, ms")
     for axis in (left, right):
         axis.set_xlabel("delay added to every database round trip, ms")
         axis.set_xscale("symlog", linthresh=5)
         axis.grid(alpha=0.3)
-    left.set_yscale("log")
-    right.set_yscale("log")
+    delays = result["settings"]["delays_ms"]
+    for axis in (left, right):
+        axis.set_yscale("log")
+        axis.yaxis.set_major_formatter(ScalarFormatter())
+        axis.yaxis.set_minor_formatter(NullFormatter())
+        axis.set_xticks(delays, [str(delay) for delay in delays])
     left.legend(fontsize=8)
     figure.suptitle("Latency against database delay (failed runs left out)")
     figure.tight_layout()

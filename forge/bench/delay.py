@@ -45,6 +45,7 @@ class DelayProxy:
         asyncio.run_coroutine_threadsafe(self.close(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
+        self.loop.close()
 
     def quiet_for(self) -> float:
         """Seconds since the last byte went through."""

@@ -64,7 +64,9 @@ class Rung:
     target: str
     """``module:attribute``: the application, or its factory if ``factory``."""
     factory: bool = False
-    statuses: Mapping[str, int] = field(default_factory=lambda: CONTRACT_STATUSES)
+    statuses: Mapping[str, int] = field(
+        default_factory=lambda: CONTRACT_STATUSES, hash=False
+    )
     """The status each scenario must get: the contract's for the Forge apps."""
     tables: str | None = None
     """The ``bench`` module whose ``create_tables()`` makes its table, if any."""

@@ -13,6 +13,7 @@ from typing import Any
 from rich.table import Table
 
 from forge.bench.ladder import FRAMEWORKS, SCENARIO_NAMES, ladder
+from forge.bench.machine import DISTURBED_CORES
 
 Result = dict[str, Any]
 
@@ -35,12 +36,13 @@ def inprocess_rows(result: Result) -> Iterator[list[str]]:
                 for s in SCENARIO_NAMES
             ]
             yield [framework, rung.name, *cells]
-        ratios = result["ratios"][framework]
-        yield [
-            framework, "Forge / minimal",
-            *(f"{number(ratios[s], 2)}×" if ratios[s] else "n/a"
-              for s in SCENARIO_NAMES),
-        ]  # fmt: skip
+        for key, label in (("ratios", "minimal"), ("ratios_to_database", "database")):
+            ratios = result[key][framework]
+            yield [
+                framework, f"Forge / {label}",
+                *(f"{number(ratios[s], 2)}×" if ratios[s] else "n/a"
+                  for s in SCENARIO_NAMES),
+            ]  # fmt: skip
 
 
 SERVED_KEYS = tuple(
@@ -136,7 +138,7 @@ def terminal_tables(result: Result) -> list[Table]:
         ("In-process CPU per request (µs, median)", INPROCESS_HEADER, inprocess_rows),
         ("Served requests/s (wrk)", SERVED_HEADER, served_rows),
         ("Served latency and server CPU, keep-alive on", LATENCY_HEADER, latency_rows),
-        ("Remote database: get at 256 connections", REMOTE_HEADER, remote_rows),
+        ("Remote database: get through a delay", REMOTE_HEADER, remote_rows),
     ):
         table = Table(*header, title=title, title_justify="left")
         for row in rows(result):
@@ -172,7 +174,6 @@ def headline(result: Result) -> str:
             and not record["gate"]
             and record["results"].get("create keep-alive on")
         )
-        ratios = [r for r in result["ratios"][framework].values() if r]
         rows.append(
             [
                 framework,
@@ -181,17 +182,24 @@ def headline(result: Result) -> str:
                 number(costs["create"]["cpu_us"]),
                 served_text(get),
                 served_text(create),
-                f"{number(min(ratios), 1)}–{number(max(ratios), 1)}×"
-                if ratios
-                else "n/a",
+                span(result["ratios"][framework]),
+                span(result["ratios_to_database"][framework]),
             ]
         )
     header = [
         "Forge app", "forge serve's server", "get, CPU µs in-process",
         "create, CPU µs", "get, req/s served", "create, req/s served",
-        "Forge / minimal app CPU",
+        "CPU over the minimal app", "CPU over the minimal app + database",
     ]  # fmt: skip
     return markdown_table(header, rows)
+
+
+def span(ratios: dict[str, float | None]) -> str:
+    """The lowest and highest of a framework's ratios over the scenarios."""
+    known = [ratio for ratio in ratios.values() if ratio]
+    if not known:
+        return "n/a"
+    return f"{number(min(known), 1)}–{number(max(known), 1)}×"
 
 
 def served_text(value: Result | bool | None) -> str:
@@ -242,11 +250,21 @@ def disturbed_text(result: Result) -> str:
             for key, value in record["results"].items()
             if value.get("disturbed")
         ]
+    total = len(result["inprocess"]) + sum(
+        len(record["results"])
+        for record in result["served"] + (result.get("remote") or [])
+    )
     if not found:
         return (
-            "No measurement was disturbed by other work (see the JSON for each one's)."
+            f"None of the {total} measurements was disturbed by other work (the JSON"
+            " has each one's load average and other work)."
         )
-    return "Disturbed by other work even when repeated: " + "; ".join(found) + "."
+    shown = "; ".join(found[:8]) + ("; ..." if len(found) > 8 else "")
+    return (
+        f"{len(found)} of the {total} measurements were disturbed by other work (more"
+        f" than {DISTURBED_CORES} cores of it while they ran) even when repeated, so"
+        f" their figures are high: {shown}."
+    )
 
 
 def markdown(result: Result, charts: list[Path], docs: Path) -> str:
@@ -321,7 +339,8 @@ def markdown(result: Result, charts: list[Path], docs: Path) -> str:
     if result.get("remote"):
         sections += [
             "The Forge apps on PostgreSQL behind a proxy that holds every answer for"
-            " the delay, `get` driven at 256 connections. Bound = connection budget /"
+            f" the delay, `get` driven at {result['settings']['remote_connections']}"
+            " connections. Bound = connection budget /"
             " (round trips × delay). A WSGI server's budget is its workers × threads"
             " (a"
             " connection per request in flight); an async one's is its pool's, measured"

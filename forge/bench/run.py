@@ -44,6 +44,7 @@ class Settings:
     seconds: int
     connections: int
     remote_seconds: int
+    remote_connections: int
     delays_ms: tuple[int, ...]
     forge_configs: tuple[str, ...]
     reference_configs: tuple[str, ...]
@@ -52,14 +53,14 @@ class Settings:
 
 FULL = Settings(
     rounds=2, batches=5, batch_size=200, users=1000, seconds=2, connections=32,
-    remote_seconds=3, delays_ms=remote.DELAYS_MS,
+    remote_seconds=5, remote_connections=remote.CONNECTIONS, delays_ms=remote.DELAYS_MS,
     forge_configs=tuple(config.name for config in served.FORGE_CONFIGS),
     reference_configs=tuple(config.name for config in served.REFERENCE_CONFIGS),
     remote_configs=tuple(config.name for config in remote.CONFIGS),
 )  # fmt: skip
 QUICK = Settings(
     rounds=1, batches=2, batch_size=30, users=100, seconds=1, connections=16,
-    remote_seconds=1, delays_ms=(0, 5),
+    remote_seconds=2, remote_connections=16, delays_ms=(0, 5),
     forge_configs=tuple(c.name for c in served.FORGE_CONFIGS if c.default),
     reference_configs=("raw_asgi · uvicorn", "raw_wsgi · gunicorn sync"),
     remote_configs=tuple(c.name for c in remote.CONFIGS if c.default),
@@ -88,14 +89,17 @@ def run(
         "settings": asdict(settings),
     }
     result["conditions"]["wrk"] = wrk.version()
+    durations = result["durations_s"] = {}
     with tempfile.TemporaryDirectory(prefix="forge-bench-") as name:
         folder = Path(name)
+        part = time.monotonic()
         costs = inprocess.measure_rungs(
             RUNGS, folder / "inprocess", settings.rounds, settings.batches,
             settings.batch_size, settings.users, progress,
         )  # fmt: skip
         result["inprocess"] = costs
         result["ratios"] = ratios(costs)
+        result["ratios_to_database"] = ratios(costs, "database")
         worst = worst_ratio(result["ratios"])
         if worst is not None:
             framework, scenario, ratio = worst
@@ -109,6 +113,8 @@ def run(
                     settings.batch_size, settings.users,
                 ),
             }  # fmt: skip
+        durations["inprocess"] = round(time.monotonic() - part, 1)
+        part = time.monotonic()
         result["served"] = served.bench(
             configs(settings.forge_configs, served.FORGE_CONFIGS)
             + configs(settings.reference_configs, served.REFERENCE_CONFIGS),
@@ -116,10 +122,12 @@ def run(
             settings.connections, progress=progress,
         )  # fmt: skip
         result["servers"] = server_verdicts(result["served"])
+        durations["served"] = round(time.monotonic() - part, 1)
+        part = time.monotonic()
         if postgres_url:
             result["remote"] = remote.bench(
                 postgres_url, folder / "remote", settings.remote_seconds,
-                settings.delays_ms, remote.CONNECTIONS,
+                settings.delays_ms, settings.remote_connections,
                 configs(settings.remote_configs, remote.CONFIGS), progress,
             )  # fmt: skip
         else:
@@ -127,18 +135,21 @@ def run(
             result["remote_not_measured"] = (
                 "no PostgreSQL URL given (--postgres-url or FORGE_BENCH_POSTGRES_URL)"
             )
+        durations["remote"] = round(time.monotonic() - part, 1)
     result["duration_s"] = round(time.monotonic() - began, 1)
     result["conditions"]["load_average_after"] = machine.load_average()
     return result
 
 
-def ratios(costs: dict[str, Any]) -> dict[str, dict[str, float | None]]:
+def ratios(
+    costs: dict[str, Any], layer: str = "minimal"
+) -> dict[str, dict[str, float | None]]:
     """Per framework and scenario: the Forge app's CPU per request over its minimal
-    app's, both from this run."""
+    app's (or another rung's), both from this run."""
     table: dict[str, dict[str, float | None]] = {}
     for framework in FRAMEWORKS:
         forge = costs.get(f"{framework}_forge", {}).get("scenarios", {})
-        minimal = costs.get(f"{framework}_minimal", {}).get("scenarios", {})
+        minimal = costs.get(f"{framework}_{layer}", {}).get("scenarios", {})
         table[framework] = {
             scenario: (
                 forge[scenario]["cpu_us"] / minimal[scenario]["cpu_us"]

@@ -281,15 +281,6 @@ def measure(
     )
     requests = result["requests"]
     seconds_taken = result["duration_us"] / 1e6
-    unexpected = {s: n for s, n in result["statuses"].items() if s != str(expected)}
-    errors = {kind: n for kind, n in result["errors"].items() if n}
-    failed = []
-    if unexpected:
-        failed.append(f"unexpected statuses {unexpected} (expected {expected})")
-    if errors:
-        failed.append(f"socket errors {errors}")
-    if not requests:
-        failed.append("no answer at all")
     return {
         "requests": requests,
         "requests_per_second": requests / seconds_taken if seconds_taken else 0,
@@ -300,9 +291,24 @@ def measure(
         "other_cores": round(watch.other_cores(wrk_cpu), 2),
         "expected": expected,
         "statuses": result["statuses"],
-        "errors": errors,
-        "failed": "; ".join(failed) or None,
+        "errors": {kind: n for kind, n in result["errors"].items() if n},
+        "failed": verdict(result, expected),
     }
+
+
+def verdict(result: dict[str, Any], expected: int) -> str | None:
+    """Why a wrk run failed (a status not ``expected``, a socket error, no answer at
+    all), or None if it did not."""
+    unexpected = {s: n for s, n in result["statuses"].items() if s != str(expected)}
+    errors = {kind: n for kind, n in result["errors"].items() if n}
+    failed = []
+    if unexpected:
+        failed.append(f"unexpected statuses {unexpected} (expected {expected})")
+    if errors:
+        failed.append(f"socket errors {errors}")
+    if not result["requests"]:
+        failed.append("no answer at all")
+    return "; ".join(failed) or None
 
 
 def measured(
