@@ -23,5 +23,5 @@ RUN python -m pip install -e . \
     && mkdir data && chown forge data
 USER forge
 
-EXPOSE 8001 8002 8003
+EXPOSE 8000 8001 8002 8003
 CMD ["forge", "serve", "--host", "0.0.0.0"]

@@ -50,6 +50,8 @@ class Outcome:
     differences: list[str] = field(default_factory=list)
     not_run: str = ""
     """Why the case was never sent, when its server stopped answering before it."""
+    response: httpx.Response | None = None
+    """The answer to the case's own request, once sent: the playground shows it."""
 
     @property
     def passed(self) -> bool:
@@ -122,7 +124,7 @@ def run_case(client: httpx.Client, case: Case, token: str | None = None) -> Outc
         if "as" in step:
             kept[step["as"]] = response.json()
     outcome.request = describe(case.request, kept)
-    response = send(case.request)
+    response = outcome.response = send(case.request)
     outcome.differences = compare(case.response, response, kept)
     return outcome
 

@@ -83,7 +83,7 @@ def serve(
         typer.Option(
             metavar="APP=PORT",
             help="An app's port (repeatable). Defaults: fastapi=8001, flask=8002,"
-            " django=8003.",
+            " django=8003, playground=8000.",
             show_default=False,
         ),
     ] = None,
@@ -136,6 +136,22 @@ def serve(
             show_default=False,
         ),
     ] = "",
+    url: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="NAME=URL",
+            help="An implementation running elsewhere (repeatable), that the"
+            " playground compares with the apps served.",
+            show_default=False,
+        ),
+    ] = None,
+    playground: Annotated[
+        bool,
+        typer.Option(
+            help="Serve the playground, a page that sends one request to every app"
+            " and shows their answers side by side.",
+        ),
+    ] = True,
 ) -> None:
     """Migrate, then serve the apps under their production servers until Ctrl-C.
 
@@ -149,7 +165,7 @@ def serve(
     plan = Plan(
         apps=names,
         host=options.host(host),
-        ports=options.ports(port or [], names),
+        ports=options.ports(port or [], names, playground),
         workers=workers,
         database_url=options.database_url(database_url),
         data_dir=options.data_dir(data_dir),
@@ -157,6 +173,8 @@ def serve(
         api_token=options.api_token(api_token, "--api-token"),
         proxy=options.proxy(proxy, instances),
         instances=instances,
+        playground=playground,
+        elsewhere=options.elsewhere(url or [], names, playground),
     )
     try:
         run(plan, console)

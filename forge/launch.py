@@ -43,6 +43,8 @@ class Served:
     urls: dict[str, str]
     log: Path
     data_dir: Path
+    playground: str = ""
+    """The playground's base URL, or empty when it is turned off."""
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -76,16 +78,20 @@ def forge_serve(
     """Start ``forge serve`` for ``apps`` on free ports; always stop it by its pid.
 
     Its data folder and log file are in ``directory``. With ``wait``, returns once
-    every app's ``/healthz`` answers 200.
+    every app's ``/healthz`` answers 200. The playground gets a free port too, unless
+    ``--no-playground`` is one of ``options``.
     """
     apps = list(apps)
     ports = {name: free_port() for name in apps}
+    playground = "--no-playground" not in options
+    page_port = free_port() if playground else 0
     data_dir = directory / "data"  # does not exist yet, as on a fresh clone
     log = directory / "forge-serve.log"
     variables = {**os.environ, "DATABASE_URL": database_url, **(environment or {})}
     with log.open("wb") as output:
+        page = (f"--port=playground={page_port}",) if playground else ()
         process = subprocess.Popen(
-            command(apps, ports, data_dir, *options),
+            command(apps, ports, data_dir, *page, *options),
             env=variables,
             stdin=subprocess.DEVNULL,
             stdout=output,
@@ -96,6 +102,7 @@ def forge_serve(
         {name: f"http://127.0.0.1:{port}" for name, port in ports.items()},
         log,
         data_dir,
+        f"http://127.0.0.1:{page_port}" if playground else "",
     )
     try:
         if wait:

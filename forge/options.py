@@ -27,25 +27,54 @@ def app_names(names: list[str]) -> list[str]:
     return list(dict.fromkeys(names or SERVERS))
 
 
-def ports(options: list[str], apps: list[str]) -> dict[str, int]:
-    """``--port APP=PORT`` options over the default ports of the apps served."""
+def ports(
+    options: list[str], apps: list[str], playground: bool = False
+) -> dict[str, int]:
+    """``--port APP=PORT`` options over the default ports of the apps served, and of
+    the playground (``playground=PORT``) when it is served."""
+    from forge.playground import DEFAULT_PORT, NAME
+
     chosen = {name: SERVERS[name].default_port for name in apps}
+    if playground:
+        chosen[NAME] = DEFAULT_PORT
     for option in options:  # a later --port for one app wins, as options do
         name, separator, number = option.partition("=")
-        if not separator or name not in SERVERS or not number.isdigit():
+        if not separator or name not in (*SERVERS, NAME) or not number.isdigit():
             raise bad_port(
-                f"{option!r}: want APP=PORT, APP one of {', '.join(SERVERS)}"
+                f"{option!r}: want APP=PORT, APP one of {', '.join(SERVERS)} or {NAME}"
             )
-        if name not in apps:
-            raise bad_port(
-                f"{option!r}: {name} is not served (serving {', '.join(apps)})"
-            )
+        if name not in chosen:
+            serving = ", ".join(apps) if name != NAME else "--no-playground"
+            raise bad_port(f"{option!r}: {name} is not served ({serving})")
         if not 1 <= int(number) <= 65535:
             raise bad_port(f"{option!r}: a port is 1 to 65535")
         chosen[name] = int(number)
-    if len(set(chosen.values())) != len(chosen):
+    if len({chosen[name] for name in apps}) != len(apps):
         raise bad_port("two apps on the same port")
+    if NAME in chosen and list(chosen.values()).count(chosen[NAME]) > 1:
+        raise bad_port(f"the {NAME} on the port of an app")
     return chosen
+
+
+def elsewhere(options: list[str], apps: list[str], playground: bool) -> dict[str, str]:
+    """``--url NAME=URL``: implementations served elsewhere, for the playground."""
+    from forge.urls import parse_named_urls
+
+    try:
+        urls = parse_named_urls(options)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--url") from None
+    if urls and not playground:
+        raise typer.BadParameter(
+            "is for the playground, which --no-playground turns off", param_hint="--url"
+        )
+    for name in urls:
+        if name in apps:
+            raise typer.BadParameter(
+                f"{name!r} names an app served here: choose another name",
+                param_hint="--url",
+            )
+    return urls
 
 
 def bad_port(message: str) -> typer.BadParameter:

@@ -31,7 +31,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.engine import make_url
 
-from forge import proxy
+from forge import playground, proxy
 from forge.databases import ensure_database, migration_lock
 from forge.servers import SERVERS, app_database_url, check_host, environment
 
@@ -76,6 +76,10 @@ class Plan:
     """The HAProxy executable to put in front of the app servers, or None for none."""
     instances: int = 1
     """Servers per app, behind the proxy's balancer (one without a proxy)."""
+    playground: bool = False
+    """Whether to serve the playground too, on ``ports["playground"]``."""
+    elsewhere: Mapping[str, str] = field(default_factory=dict)
+    """Implementations served elsewhere, by name, that the playground compares too."""
 
 
 @dataclass
@@ -103,6 +107,7 @@ class Supervisor:
         self.run_dir: Path | None = None
         """The folder of the servers' sockets and the proxy's files, with a proxy."""
         self.restarts = 0
+        self.playground_server: playground.PlaygroundServer | None = None
 
     # Start-up, in the order of the checklist in the module docstring.
 
@@ -116,6 +121,7 @@ class Supervisor:
                         f"{name}: the package {module!r} is not installed"
                         ' (pip install -e ".[dev]")'
                     )
+        for name in [*self.plan.apps, *self.served_playground()]:
             port = self.plan.ports[name]
             if port_in_use(self.plan.host, port):
                 raise ServeError(
@@ -194,6 +200,33 @@ class Supervisor:
         sites_file = proxy.write_configuration(self.run_dir, sites)
         command = proxy.command(self.plan.proxy, sites_file)
         self.launch(Running("proxy", "haproxy", self.popen(command, None)))
+
+    def start_playground(self) -> None:
+        """Serve the playground from a thread of this process, comparing the apps
+        served and the implementations elsewhere."""
+        urls = {name: self.url(name) for name in self.plan.apps}
+        compared = playground.Playground(
+            {**urls, **self.plan.elsewhere},
+            served=frozenset(self.plan.apps),
+            token=self.plan.api_token,
+        )
+        port = self.plan.ports[playground.NAME]
+        try:
+            self.playground_server = playground.start(
+                self.plan.host,
+                port,
+                compared,
+                log=lambda line: self.say(playground.NAME, line),
+            )
+        except OSError as error:  # taken since check(), say
+            raise ServeError(
+                f"{playground.NAME}: cannot listen on port {port} of"
+                f" {self.plan.host}: {error.strerror or error}"
+            ) from None
+
+    def served_playground(self) -> list[str]:
+        """The playground's name, once, if it is served."""
+        return [playground.NAME] if self.plan.playground else []
 
     def popen(self, command: list[str], name: str | None) -> subprocess.Popen[bytes]:
         """Start ``command`` with the app's variables (the proxy: the data folder's)."""
@@ -301,6 +334,9 @@ class Supervisor:
 
     def stop(self) -> None:
         """SIGTERM every server's process group, then SIGKILL what outlives the wait."""
+        if self.playground_server:
+            playground.stop(self.playground_server)
+            self.playground_server = None
         for running in self.running:
             signal_group(running.process, signal.SIGTERM)
         deadline = time.monotonic() + STOP_SECONDS
@@ -386,6 +422,17 @@ class Supervisor:
                 str(self.plan.workers),
                 ", ".join(str(running.process.pid) for running in servers),
             )
+        if self.playground_server:
+            table.add_row(
+                playground.NAME,
+                f"{self.url(playground.NAME)}/",
+                "",
+                "forge (http.server)",
+                "threads",
+                str(os.getpid()),
+            )
+        for name, url in self.plan.elsewhere.items():
+            table.add_row(name, f"{url}/forge/users", "", "elsewhere, compared", "", "")
         return table
 
 
@@ -414,6 +461,8 @@ def serve(plan: Plan, console: Console) -> None:
                 # Once the servers answer: HAProxy would answer R27's 503 till then.
                 supervisor.start_proxy()
                 supervisor.wait_until_healthy(through_proxy=True)
+            if plan.playground:
+                supervisor.start_playground()
             console.print(supervisor.table())
             database = plan.database_url or f"SQLite files in {plan.data_dir}"
             writes = "the API token" if plan.api_token else "no token"

@@ -48,8 +48,10 @@ def test_service_runs_forge_serve_of_its_app(name: str) -> None:
     port = SERVERS[name].default_port
 
     assert service["build"] == "."
+    # One app a container: the playground, which compares apps, is the laptop's.
     assert service["command"] == [
-        "forge", "serve", name, "--host=0.0.0.0", f"--port={name}={port}"
+        "forge", "serve", name, "--host=0.0.0.0", f"--port={name}={port}",
+        "--no-playground",
     ]  # fmt: skip
     assert service["ports"] == [f"127.0.0.1:{port}:{port}"]
     assert service["depends_on"] == {"postgres": {"condition": "service_healthy"}}
