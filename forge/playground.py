@@ -210,15 +210,15 @@ class Playground:
             known = ", ".join(sorted(self.served)) or "none"
             return HTTPStatus.NOT_FOUND, source_html(
                 "No such app",
-                f"<p class=problem>No app {html.escape(app)!r} is served here, so no"
-                f" source to show (the apps: {html.escape(known)}).</p>",
+                f"<p class=problem>No app {html.escape(repr(app))} is served here,"
+                f" so no source to show (the apps: {html.escape(known)}).</p>",
             )
         cited = citations(app).get(rule, [])
         if not cited:
             return HTTPStatus.NOT_FOUND, source_html(
                 f"{app}: {rule}",
                 f"<p class=problem>No comment of {html.escape(app)} cites"
-                f" {html.escape(rule)!r}.</p>",
+                f" {html.escape(repr(rule))}.</p>",
             )
         sections = []
         for citation in cited:
