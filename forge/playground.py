@@ -2,12 +2,13 @@
 
 ``forge serve`` starts it beside the apps (127.0.0.1:8000 by default). Its page
 composes a request, or picks one of the contract's conformance cases, and its API
-sends it from here to every app at once: a composed request as raw bytes
-(``forge/rawhttp.py``), a case through the runner ``forge conformance`` uses
-(``forge/cases.py``, ``forge/conformance.py``), so the page and the suite can never
-disagree. The answers come back as columns (``forge/columns.py``) with every
-difference between them, and each column links to the app's lines that cite the
-case's rules (``forge/citations.py``).
+sends it from here (not from the browser, so CORS and the browser's header rules play
+no part): a composed request to every app at once, as raw bytes
+(``forge/rawhttp.py``); a case to each app in turn, through the runner
+``forge conformance`` uses (``forge/cases.py``, ``forge/conformance.py``), so that
+the page and the suite can never disagree. The answers come back as columns
+(``forge/columns.py``) with every difference between them, and each column links to
+the app's lines that cite the case's rules (``forge/citations.py``).
 
 It is a standard-library ``ThreadingHTTPServer``: the tool favours no framework of the
 three. Its own API answers bad input with a JSON problem that the page shows.
@@ -136,7 +137,7 @@ class Playground:
                 "confirmed",
             )
 
-        def one(name: str) -> dict[str, Any]:
+        def one(name: str) -> Exchange:
             url = self.urls[name]
             added = rawhttp.framing(composed, url)
             raw = rawhttp.request_bytes(composed, added)
@@ -144,11 +145,11 @@ class Playground:
             sent = raw[:SHOWN_SENT_BYTES].decode("utf-8", errors="replace")
             if len(raw) > SHOWN_SENT_BYTES:
                 sent += f"\n... ({len(raw):,} bytes in all)"
-            return {**self.column(name, answer), "sent": sent, "added": added}
+            return Exchange(answer, sent, added)
 
         with ThreadPoolExecutor(max_workers=len(names)) as pool:
-            answers = dict(zip(names, pool.map(one, names), strict=True))
-        return self.result(answers, rules=())
+            exchanges = dict(zip(names, pool.map(one, names), strict=True))
+        return self.result(exchanges, rules=())
 
     def run_case(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Run one conformance case on each app chosen by forge conformance's own
@@ -176,22 +177,13 @@ class Playground:
                 "confirmed",
             )
 
-        outcomes = {}
+        exchanges = {}
         for name in names:  # in turn, as forge conformance runs them
             with httpx.Client(base_url=self.urls[name], timeout=self.timeout) as client:
-                outcomes[name] = run_on_empty_server(client, case, self.token)
-        answers = {}
-        for name, outcome in outcomes.items():
-            answers[name] = {
-                **self.column(name, as_answer(outcome)),
-                "sent": outcome.request,
-                "added": [],
-                "verdict": {
-                    "passed": outcome.passed,
-                    "differences": outcome.differences,
-                },
-            }
-        result = self.result(answers, case.rules)
+                outcome = run_on_empty_server(client, case, self.token)
+            verdict = {"passed": outcome.passed, "differences": outcome.differences}
+            exchanges[name] = Exchange(as_answer(outcome), outcome.request, [], verdict)
+        result = self.result(exchanges, case.rules)
         result["case"] = {
             "id": case.id,
             "title": case.title,
@@ -256,40 +248,55 @@ class Playground:
             )
         return [name for name in self.urls if name in names]
 
-    def column(self, name: str, answer: rawhttp.Answer) -> dict[str, Any]:
-        """One app's answer as its column shows it."""
-        return {
-            "name": name,
-            "url": self.urls[name],
-            "status": answer.status,
-            "reason": answer.reason,
-            "headers": answer.headers,
-            "lines": [asdict(line) for line in body_lines(answer.body)],
-            "body_bytes": len(answer.body),
-            "truncated": answer.truncated,
-            "elapsed_ms": round(answer.elapsed_ms, 1),
-            "error": answer.error,
-            "answer": answer,  # taken out by result()
-        }
-
     def result(
-        self, columns: dict[str, dict[str, Any]], rules: tuple[str, ...]
+        self, exchanges: Mapping[str, "Exchange"], rules: tuple[str, ...]
     ) -> dict[str, Any]:
-        """The columns, the differences between them and each column's citations."""
-        answers = [column.pop("answer") for column in columns.values()]
-        for name, column in columns.items():
-            column["citations"] = (
+        """The columns, each citing the app's lines for ``rules``, and every
+        difference between their answers."""
+        columns = []
+        for name, exchange in exchanges.items():
+            answer = exchange.answer
+            cited = (
                 {
                     rule: [asdict(each) for each in citations(name).get(rule, [])]
                     for rule in rules
                 }
                 if name in self.served
-                else None
+                else None  # served elsewhere: no source here
             )
-        return {
-            "columns": list(columns.values()),
-            "differences": [asdict(d) for d in differences(answers)],
-        }
+            columns.append(
+                {
+                    "name": name,
+                    "url": self.urls[name],
+                    "status": answer.status,
+                    "reason": answer.reason,
+                    "headers": answer.headers,
+                    "lines": [asdict(line) for line in body_lines(answer.body)],
+                    "body_bytes": len(answer.body),
+                    "truncated": answer.truncated,
+                    "elapsed_ms": round(answer.elapsed_ms, 1),
+                    "error": answer.error,
+                    "sent": exchange.sent,
+                    "added": exchange.added,
+                    "verdict": exchange.verdict,
+                    "citations": cited,
+                }
+            )
+        found = differences([exchange.answer for exchange in exchanges.values()])
+        return {"columns": columns, "differences": [asdict(d) for d in found]}
+
+
+@dataclass
+class Exchange:
+    """What one app was sent and what it answered: one column of the page."""
+
+    answer: rawhttp.Answer
+    sent: str
+    """The request as sent (a composed one) or as the case runner describes it."""
+    added: list[tuple[str, str]]
+    """The header lines the playground added to a composed request."""
+    verdict: dict[str, Any] | None = None
+    """For a case: whether it passed, and each difference the runner found."""
 
 
 def as_answer(outcome: Outcome) -> rawhttp.Answer:

@@ -506,3 +506,18 @@ def test_forge_serve_stops_when_the_playgrounds_port_is_taken(tmp_path: Path) ->
         f"forge serve: playground: port {port} on 127.0.0.1 is already in use"
         " (choose another with --port playground=PORT)"
     )
+
+
+def test_cases_offered_are_those_for_the_servers_mode() -> None:
+    """Without a token, the cases for servers without one; with one, the others."""
+    cases = load_cases()
+    without = playground.Playground({}).setup()["cases"]
+    with_token = playground.Playground({}, token="t" * 32).setup()["cases"]
+
+    assert [case["id"] for case in without] == [
+        case.id for case in cases if case.token is not True
+    ]
+    assert [case["id"] for case in with_token] == [
+        case.id for case in cases if case.token is not False
+    ]
+    assert len(without) != len(with_token)

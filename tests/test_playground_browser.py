@@ -170,6 +170,10 @@ def test_playground_lists_every_implementation(page: "Page", served: Served) -> 
     assert urls[: len(SERVERS)] == [served.urls[name] for name in SERVERS]
     assert urls[-1].endswith("(elsewhere)")
     assert f"│ playground │ {served.playground}/" in served.output()
+    assert any(
+        line.startswith("│ broken ") and f"{urls[-1].split()[0]}/forge/users" in line
+        for line in served.output().splitlines()
+    )
 
 
 def test_picked_case_shows_the_runners_verdict_per_column(page: "Page") -> None:
@@ -184,6 +188,8 @@ def test_picked_case_shows_the_runners_verdict_per_column(page: "Page") -> None:
     notice.wait_for()
     warning = notice.inner_text()
     sent_before_confirming = page.locator("article.column").count()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "playground-confirm.png"))
     page.click("#confirm")
     page.wait_for_selector("article.column[data-app='broken'] .verdict")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -218,6 +224,8 @@ def test_case_column_links_to_the_lines_citing_its_rules(page: "Page") -> None:
     relay = column(page, "broken").locator(".citations").inner_text()
     page.goto(page.url.rstrip("/") + href)
     highlighted = page.locator("tr.cited").first.inner_text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "playground-source.png"), full_page=True)
     rule = href.split("rule=")[1].split("#")[0]
 
     assert count >= 1

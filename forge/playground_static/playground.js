@@ -92,6 +92,7 @@ async function submit(path, payload) {
     const { status, body } = await api(path, payload);
     if (status === 428) {
       state.pending = { path, payload: { ...payload, confirmed: true } };
+      $("confirm").textContent = path === "/api/case" ? "Yes, run it" : "Yes, send it";
       showNotice(body.detail, true);
     } else if (status !== 200) {
       showNotice(`${body.title}: ${body.detail}`, false);
@@ -124,9 +125,13 @@ function showResult(result) {
   $("result-title").textContent = picked ? `Case ${picked.id}` : "Answers";
   $("case-title").hidden = !picked;
   if (picked) {
+    const passed = result.columns.filter((column) => column.verdict.passed);
+    const judged = passed.length === result.columns.length
+      ? "every implementation passes"
+      : `${passed.length} of ${result.columns.length} pass`;
     $("case-title").textContent =
       `${picked.title} (${picked.rules.join(", ")}, in ${picked.source}); the contract ` +
-      `expects ${picked.expected.status}.`;
+      `expects ${picked.expected.status}: ${judged}.`;
   }
   const arrived = result.columns.filter((column) => !column.error).length;
   const differing = result.differences.filter((difference) => !difference.varies);
@@ -275,7 +280,7 @@ function citationsOf(column) {
   for (const [rule, cited] of rules) {
     const page = `/source?app=${encodeURIComponent(column.name)}&rule=${rule}`;
     const links = cited.map((each) =>
-      el("a", { href: `${page}#${each.file}:${each.line}`, title: each.text },
+      el("a", { href: `${page}#${each.file}:${each.line}`, title: each.text, target: "_blank" },
         `${each.file}:${each.line}`));
     const shown = links.length
       ? links.flatMap((link, at) => (at ? [", ", link] : [link]))
