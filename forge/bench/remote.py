@@ -34,8 +34,10 @@ DRAIN_SECONDS = 30
 QUIET_SECONDS = 0.5
 WARM_UP_SECONDS = 1
 CALIBRATION_REQUESTS = 5
-THREADS = 32
-"""gunicorn gthread's threads per worker here: 64 requests in flight on two workers."""
+THREADS = 15
+"""gunicorn gthread's threads per worker here: 30 requests in flight on two workers,
+each with its connection, the budget the FastAPI app's pool gives it (SQLAlchemy's
+default, 5 + 10 overflow per worker; the run measures what it really held)."""
 
 CONFIGS = (
     served.Config(RUNGS["fastapi_forge"], "uvicorn", default=True),

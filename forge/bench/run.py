@@ -52,8 +52,8 @@ class Settings:
 
 
 FULL = Settings(
-    rounds=2, batches=5, batch_size=200, users=1000, seconds=2, connections=32,
-    remote_seconds=5, remote_connections=remote.CONNECTIONS, delays_ms=remote.DELAYS_MS,
+    rounds=2, batches=4, batch_size=100, users=1000, seconds=1, connections=32,
+    remote_seconds=4, remote_connections=remote.CONNECTIONS, delays_ms=remote.DELAYS_MS,
     forge_configs=tuple(config.name for config in served.FORGE_CONFIGS),
     reference_configs=tuple(config.name for config in served.REFERENCE_CONFIGS),
     remote_configs=tuple(config.name for config in remote.CONFIGS),
