@@ -32,7 +32,6 @@ CONNECTIONS = 256
 DRAIN_SECONDS = 30
 """How long a server may take to finish what the last run left queued."""
 QUIET_SECONDS = 0.5
-WARM_UP_SECONDS = 1
 CALIBRATION_REQUESTS = 5
 THREADS = 15
 """gunicorn gthread's threads per worker here: 30 requests in flight on two workers,
@@ -118,9 +117,8 @@ def measure(
                 continue
             proxy.reset(delay / 1000)
             use = calibrate(server, proxy)
-            # A closed loop of many connections takes a while to fill its queue:
-            # a first run, not counted, leaves it full for the one that is.
-            served.measure(server, get, True, connections, WARM_UP_SECONDS, folder)
+            # No warm-up run: a sync server would spend the measured one on the
+            # requests a warm-up's closed connections left in its queue.
             proxy.reset(delay / 1000)
             result = served.measured(server, get, True, connections, seconds, folder)
             use["peak_database_connections"] = proxy.counts.peak_open
