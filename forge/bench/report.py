@@ -14,6 +14,7 @@ from rich.table import Table
 
 from forge.bench.ladder import FRAMEWORKS, SCENARIO_NAMES, ladder
 from forge.bench.machine import DISTURBED_CORES
+from forge.bench.run import CLEARLY
 
 Result = dict[str, Any]
 
@@ -368,15 +369,42 @@ def servers_text(result: Result) -> str:
             if "gate" in other:
                 parts.append(f"{server}: not measured ({other['gate']})")
                 continue
+            known = [s for s in other["speedups"].values() if s is not None]
+            spread = (
+                f", {number(min(known), 2)}–{number(max(known), 2)}×" if known else ""
+            )
             parts.append(
                 f"{server}: {number(other['median_speedup'], 2)}× the default's"
-                " requests/s (median over the measures)"
+                f" requests/s (median over the measures{spread})"
                 + (", clearly faster on every one" if other["clearly_faster"] else "")
             )
         lines.append(
             f"- {rung} (default {verdict['default']}): " + "; ".join(parts) + "."
         )
-    return "\n".join(lines) or "No other server was measured in this run."
+    if not lines:
+        return "No other server was measured in this run."
+    faster = [
+        f"{server} for {rung}"
+        for rung, verdict in result["servers"].items()
+        for server, other in verdict["others"].items()
+        if other.get("clearly_faster")
+    ]
+    if faster:
+        lines.append(
+            f"\nClearly faster than forge serve's default ({CLEARLY}× or more on every"
+            f" measure, at equal behaviour: it passed the gate): {', '.join(faster)}."
+        )
+    else:
+        lines.append(
+            f"\nNo server beat forge serve's default clearly ({CLEARLY}× or more on"
+            " every measure) in this run, so forge serve keeps its servers: "
+            + ", ".join(
+                f"{verdict['default']} for {rung}"
+                for rung, verdict in result["servers"].items()
+            )
+            + "."
+        )
+    return "\n".join(lines)
 
 
 def compare(old: Result, new: Result) -> Table:
