@@ -44,7 +44,7 @@ def test_every_rung_answers_every_scenario_with_its_status(
     """The ladder's apps run, and answer as their framework does; the Forge apps as
     the contract does (the driver fails a scenario on any other status)."""
     arguments = ["--batches", "1", "--size", "5", "--users", "5"]
-    result, _ = inprocess.child(rung, tmp_path, arguments, lambda line: None)
+    result, _ = inprocess.child(rung, tmp_path, arguments)
 
     assert sorted(result) == sorted(SCENARIO_NAMES)
     for name, figures in result.items():
@@ -271,3 +271,36 @@ def test_without_wrk_it_says_how_to_install_it(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 1
     assert done.stderr.strip() == f"forge bench: {wrk.INSTALL}"
+
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = ROOT / "docs" / "benchmarks.md"
+
+
+def headline_table(text: str) -> list[str]:
+    """The rows of the first table after a '## Headline' heading."""
+    lines = text.split("## Headline", 1)[1].strip().splitlines()
+    table = []
+    for line in lines:
+        if not line.startswith("|"):
+            break
+        table.append(line)
+    return table
+
+
+def test_the_published_report_has_its_charts_and_the_readme_quotes_its_headline() -> (
+    None
+):
+    """docs/benchmarks.md is a generated report: every chart it shows is committed
+    beside it, and the README's headline is the report's, row for row."""
+    text = REPORT.read_text()
+    assert text.startswith("# Benchmarks: ")
+    assert "- Command: `forge bench" in text
+    charts = [line for line in text.splitlines() if line.startswith("![")]
+    assert len(charts) >= 3
+    for line in charts:
+        path = REPORT.parent / line.split("](", 1)[1].rstrip(")")
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", path
+    headline = headline_table(text)
+    assert len(headline) == 5  # the header, its rule and the three apps
+    assert headline == headline_table((ROOT / "README.md").read_text())

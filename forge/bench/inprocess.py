@@ -265,9 +265,7 @@ def run(rung: Rung, batches: int, size: int, users: int, profiled: str | None) -
 # The parent's side: one process per rung and round, alternated.
 
 
-def child(
-    rung: Rung, folder: Path, arguments: list[str], progress: Callable[[str], None]
-) -> tuple[Any, float]:
+def child(rung: Rung, folder: Path, arguments: list[str]) -> tuple[Any, float]:
     """One run of ``rung`` in a fresh process on a fresh database: its JSON, and the
     cores of other work while it ran."""
     data_dir = folder / f"{rung.name}-{secrets.token_hex(3)}"
@@ -311,12 +309,9 @@ def measure_rungs(
         for rung in rungs if number % 2 == 0 else rungs[::-1]:
             progress(f"in-process, round {number + 1}/{rounds}: {rung.name}")
             load_before = machine.load_average()
-            result, other = child(rung, folder, arguments, progress)
-            if other > machine.DISTURBED_CORES:
-                progress(
-                    f"{rung.name}: disturbed ({other:.2f} cores of other work), again"
-                )
-                result, other = child(rung, folder, arguments, progress)
+            result, other = child(rung, folder, arguments)
+            if other > machine.DISTURBED_CORES:  # again, once
+                result, other = child(rung, folder, arguments)
             runs[rung.name].append(result)
             conditions[rung.name].append(
                 {
@@ -356,7 +351,7 @@ def combined(results: list[dict[str, Any]]) -> dict[str, Any]:
 def profile_rung(rung: Rung, scenario: str, folder: Path, size: int, users: int) -> str:
     """cProfile's top functions of ``rung`` answering ``scenario``."""
     arguments = ["--size", str(size), "--users", str(users), "--profile", scenario]
-    result, _ = child(rung, folder, arguments, lambda line: None)
+    result, _ = child(rung, folder, arguments)
     text: str = result["profile"]
     return text
 
