@@ -170,5 +170,5 @@ def init_app(app: Flask) -> None:
         return
     refused_in_one_line(require_secret_key, app.config["SECRET_KEY"])
     admin = Admin(app, name="Forge", index_view=AdminHome(), theme=Bootstrap4Theme())
-    admin.add_view(UserView(User, db.session, name="Users"))
+    admin.add_view(UserView(User, db, name="Users"))
     admin.add_link(MenuLink("Log out", endpoint="admin.logout"))
