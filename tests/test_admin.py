@@ -14,59 +14,18 @@ import re
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.admin_pages import ADMIN, PAGES, Pages
 from tests.contract import assert_problem, problem, readme_error_details
-from tests.inprocess import IMPLEMENTATIONS, Login
+from tests.inprocess import IMPLEMENTATIONS
 
-ADMIN: Login = ("forge-admin", "a password for the tests only")
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")  # R1
 
 
-@dataclass(frozen=True)
-class Pages:
-    """Where an admin has its pages, and what it names its CSRF field."""
-
-    login: str
-    add: str
-    changelist: str
-    csrf_field: str
-    search: str
-    """The list's query parameter of a search by name."""
-    missing: str
-    """The edit page of a user that does not exist."""
-
-
-PAGES = {
-    "fastapi": Pages(
-        login="/admin/login",
-        add="/admin/user/create",
-        changelist="/admin/user/list",
-        csrf_field="csrf_token",
-        search="search",
-        missing="/admin/user/edit/999",
-    ),
-    "flask": Pages(
-        login="/admin/login/",
-        add="/admin/user/new/",
-        changelist="/admin/user/",
-        csrf_field="csrf_token",
-        search="search",
-        missing="/admin/user/edit/?id=999",
-    ),
-    "django": Pages(
-        login="/admin/login/",
-        add="/admin/django_forge/user/add/",
-        changelist="/admin/django_forge/user/",
-        csrf_field="csrfmiddlewaretoken",
-        search="q",
-        missing="/admin/django_forge/user/999/change/",
-    ),
-}
 FAILED_LOGIN_GUARD = {"fastapi": "slowed", "flask": "slowed", "django": "locked out"}
 """How each admin answers failed logins: a second's wait each, or django-axes' lock
 after five."""

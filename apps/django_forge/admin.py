@@ -20,6 +20,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework.exceptions import ValidationError
@@ -88,6 +89,12 @@ class UserForm(forms.ModelForm):  # type: ignore[type-arg]
             self.instance.validate_unique(exclude={"id"})
         except ModelValidationError:
             self.add_error("name", NAME_CONFLICT.detail)
+
+
+# The admin's login comes from the environment (sync_admin_user), not from pages.
+admin.site.unregister(get_user_model())
+admin.site.unregister(Group)
+admin.site.site_header = admin.site.site_title = "Forge administration"
 
 
 @admin.register(User)

@@ -146,7 +146,6 @@ FORGE_ADMIN_PASSWORD = os.environ.get("FORGE_ADMIN_PASSWORD", "")
 INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
-    "django_forge",
     # The admin and what it stands on: its login is the auth user that migrate
     # creates from FORGE_ADMIN_USER, its sessions and messages live in the database.
     "django.contrib.admin",
@@ -155,6 +154,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "axes",  # failed logins locked out
+    # Last: its admin.py takes the auth models off the admin, which auth's put there.
+    "django_forge",
 ]
 
 # The API's views are DRF's, which are exempt from CSRF and authenticate only with
@@ -183,6 +184,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]  # "add ip_address": there is none to add
 AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False  # the admin shows the users table only
 
 # The admin's cookies: signed sessions in the database, HttpOnly, SameSite=Lax (the
 # CSRF cookie too: no script needs it), and Secure when clients come over TLS.

@@ -130,12 +130,14 @@ class UserForm(CSRFForm):
 
     # No validators of WTForms' own (SQLAdmin would scaffold Length and
     # InputRequired from the column), so each field has one error: the API's.
-    name = StringField("Name")
+    # SQLAdmin's own forms carry this class, which its CSS styles.
+    name = StringField("Name", render_kw={"class": "form-control"})
     tier = SelectField(
         "Tier",
         choices=[(tier, tier) for tier in TIERS],
         default=DEFAULT_TIER,
         validate_choice=False,
+        render_kw={"class": "form-control"},
     )
 
     def validate(self, extra_validators: Any = None) -> bool:
