@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from forge.servers import SERVERS
+from forge.databases import drop_database
+from forge.servers import SERVERS, app_database_url
 from tests.admin_pages import ADMIN, PAGES
 from tests.contract import problem
+from tests.databases import NO_POSTGRES, POSTGRES_URL
 from tests.live import Served, forge_serve
 
 if TYPE_CHECKING:
@@ -36,15 +38,40 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """The three apps under ``forge serve`` with the admin's credentials set."""
+@pytest.fixture(
+    scope="module",
+    params=[
+        "sqlite",
+        pytest.param(
+            "postgresql", marks=pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)
+        ),
+    ],
+)
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    """The three apps under ``forge serve`` with the admin's credentials set, on
+    SQLite files or on fresh PostgreSQL databases (dropped after)."""
     user, password = ADMIN
     credentials = {"FORGE_ADMIN_USER": user, "FORGE_ADMIN_PASSWORD": password}
-    with forge_serve(
-        tmp_path_factory.mktemp("admin"), environment=credentials
-    ) as served:
-        yield served
+    base = (
+        app_database_url(POSTGRES_URL, "admin_browser")
+        if request.param == "postgresql"
+        else ""
+    )
+    databases = [app_database_url(base, app) for app in SERVERS] if base else []
+    for database in databases:
+        drop_database(database)
+    try:
+        with forge_serve(
+            tmp_path_factory.mktemp("admin"),
+            database_url=base,
+            environment=credentials,
+        ) as served:
+            yield served
+    finally:
+        for database in databases:
+            drop_database(database)
 
 
 @pytest.fixture(scope="module")
