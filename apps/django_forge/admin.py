@@ -39,7 +39,6 @@ def enabled() -> bool:
     return bool(settings.FORGE_ADMIN_USER and settings.FORGE_ADMIN_PASSWORD)
 
 
-# Generic in django-stubs only, not at run time (django-stubs-ext would patch that).
 def off_without_credentials(
     get_response: Callable[[HttpRequest], HttpResponse],
 ) -> Callable[[HttpRequest], HttpResponse]:
@@ -54,6 +53,7 @@ def off_without_credentials(
     return middleware
 
 
+# Generic in django-stubs only, not at run time (django-stubs-ext would patch that).
 class UserForm(forms.ModelForm):  # type: ignore[type-arg]
     """The add and change form, whose fields only render: the API's rules decide."""
 

@@ -190,6 +190,8 @@ AXES_ENABLE_ADMIN = False  # the admin shows the users table only
 # CSRF cookie too: no script needs it), and Secure when clients come over TLS.
 HTTPS = os.environ.get("FORGE_HTTPS", "") == "1"
 SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_NAME = "forge_django_admin"  # cookies ignore ports: not the others'
+CSRF_COOKIE_NAME = "forge_django_csrf"
 SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 

@@ -29,7 +29,7 @@ from sqladmin.authentication import AuthenticationBackend
 from sqladmin.filters import StaticValuesFilter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
-from wtforms import Form, SelectField, StringField
+from wtforms import Form, PasswordField, SelectField, StringField
 from wtforms.csrf.session import SessionCSRF
 
 from fastapi_forge.config import Settings
@@ -49,6 +49,8 @@ LOGGED_IN = "forge_admin"
 SESSION: ContextVar[MutableMapping[str, Any]] = ContextVar("admin_session")
 """The request's session, where WTForms keeps the CSRF token: SQLAdmin builds its
 forms with the form data alone, so the form finds the session here."""
+SECRET: ContextVar[bytes] = ContextVar("admin_secret")
+"""The key that signs CSRF tokens, the app's secret key."""
 
 
 class CSRFForm(Form):
@@ -64,10 +66,6 @@ class CSRFForm(Form):
         super().__init__(formdata, meta=meta, **kwargs)
 
 
-SECRET: ContextVar[bytes] = ContextVar("admin_secret")
-"""The key that signs CSRF tokens, the app's secret key."""
-
-
 def bind(request: Request, secret: str) -> None:
     """Let the forms built while handling ``request`` find its session and key."""
     SESSION.set(request.session)
@@ -78,16 +76,20 @@ class LoginForm(CSRFForm):
     """The login page's fields, the CSRF token included."""
 
     username = StringField()
-    password = StringField()
+    password = PasswordField()
 
 
 class AdminAuth(AuthenticationBackend):
     """The login: the environment's credentials, a flag in the signed session."""
 
     def __init__(self, settings: Settings) -> None:
-        # Starlette's session cookie is HttpOnly; SameSite=Lax; Secure over TLS.
+        # Starlette's session cookie is HttpOnly; SameSite=Lax; Secure over TLS. Not
+        # named "session": cookies ignore ports, and the apps share a host.
         super().__init__(
-            settings.forge_secret_key, same_site="lax", https_only=settings.forge_https
+            settings.forge_secret_key,
+            session_cookie="forge_fastapi_admin",
+            same_site="lax",
+            https_only=settings.forge_https,
         )
         self.settings = settings
 

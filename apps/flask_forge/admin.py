@@ -80,6 +80,7 @@ class AdminHome(AdminIndexView):
 
     @expose("/")
     def index(self) -> Response | str:
+        """The admin's home page, once logged in."""
         if not logged_in():
             return redirect(url_for(".login"))
         return str(super().index())

@@ -50,6 +50,8 @@ def from_environment() -> dict[str, Any]:
         "FORGE_ADMIN_PASSWORD": os.environ.get("FORGE_ADMIN_PASSWORD", ""),
         # What signs the admin's session cookie; HttpOnly is Flask's default.
         "SECRET_KEY": os.environ.get("FORGE_SECRET_KEY", ""),
+        # Not Flask's "session": cookies ignore ports, and the apps share a host.
+        "SESSION_COOKIE_NAME": "forge_flask_admin",
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("FORGE_HTTPS", "") == "1",
         # Empty means an embedded SQLite file in FORGE_DATA_DIR.
