@@ -12,8 +12,10 @@ never what the test itself sent.
 import html
 import re
 import shutil
+import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -320,3 +322,22 @@ def test_admin_missing_user_no_stack_trace(client: httpx.Client, pages: Pages) -
         response = client.get(path)
         assert response.status_code < 500
         assert "Traceback" not in response.text
+
+
+def test_admin_failing_database_shows_no_sql(
+    client: httpx.Client, pages: Pages, database_url: str
+) -> None:
+    """A save the database fails shows R25's text: no SQL, no traceback."""
+    log_in(client, pages)
+    hidden = hidden_fields(client, pages.add)
+    with closing(sqlite3.connect(database_url.removeprefix("sqlite:///"))) as db:
+        db.execute("ALTER TABLE users RENAME TO users_lost")
+        db.commit()
+
+    response = client.post(pages.add, data={**hidden, "name": "Ada", "tier": "Pro"})
+
+    text = html.unescape(response.text)
+    assert problem("internal-error")["detail"] in text
+    assert "no such table" not in text  # the database's own words
+    assert "INSERT" not in text
+    assert "Traceback" not in text

@@ -27,13 +27,13 @@ from pydantic import ValidationError
 from sqladmin import Admin, ModelView
 from sqladmin.authentication import AuthenticationBackend
 from sqladmin.filters import StaticValuesFilter
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from wtforms import Form, PasswordField, SelectField, StringField
 from wtforms.csrf.session import SessionCSRF
 
 from fastapi_forge.config import Settings
-from fastapi_forge.contract import DEFAULT_TIER, NAME_CONFLICT, TIERS
+from fastapi_forge.contract import DEFAULT_TIER, INTERNAL_ERROR, NAME_CONFLICT, TIERS
 from fastapi_forge.errors import error_item
 from fastapi_forge.models import User
 from fastapi_forge.schemas import UserCreate
@@ -189,11 +189,13 @@ class UserAdmin(ModelView, model=User):
 
 async def unique_name(saving: Any) -> Any:
     """Save; the unique name_key's refusal is the API's 409 text, not SQL (R18)."""
+    # SQLAdmin shows an exception's text above the form, and logs its traceback.
     try:
         return await saving
     except IntegrityError as error:
-        # SQLAdmin shows an exception's text above the form.
         raise ValueError(NAME_CONFLICT.detail) from error
+    except SQLAlchemyError as error:  # R25's text, never the database's own
+        raise ValueError(INTERNAL_ERROR.detail) from error
 
 
 def init_app(app: FastAPI, settings: Settings, engine: AsyncEngine) -> None:

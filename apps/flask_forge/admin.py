@@ -24,12 +24,12 @@ from flask_admin.form import SecureForm
 from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 from marshmallow import ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.wrappers import Response
 from wtforms import Form, PasswordField, SelectField, StringField
 
 from flask_forge.config import refused_in_one_line, require_secret_key
-from flask_forge.contract import DEFAULT_TIER, NAME_CONFLICT, TIERS
+from flask_forge.contract import DEFAULT_TIER, INTERNAL_ERROR, NAME_CONFLICT, TIERS
 from flask_forge.db import db
 from flask_forge.errors import error_items
 from flask_forge.models import User
@@ -157,10 +157,13 @@ class UserView(ModelView):
             model.created_at = datetime.now(UTC)
 
     def handle_view_exception(self, exc: Exception) -> bool:
-        # R18: the unique name_key refused the commit; Flask-Admin would show the
-        # database's own message, SQL included.
-        if isinstance(exc, IntegrityError):
+        # Flask-Admin would flash the database's own message, SQL included.
+        if isinstance(exc, IntegrityError):  # R18: the unique name_key refused it
             flash(NAME_CONFLICT.detail, "error")
+            return True
+        if isinstance(exc, SQLAlchemyError):  # R25's text; the log has the rest
+            current_app.logger.exception("The admin could not save a user")
+            flash(INTERNAL_ERROR.detail, "error")
             return True
         return bool(super().handle_view_exception(exc))
 
