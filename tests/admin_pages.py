@@ -20,8 +20,8 @@ class Pages:
     csrf_field: str
     search: str
     """The list's query parameter of a search by name."""
-    missing: str
-    """The edit page of a user that does not exist."""
+    edit: str
+    """The edit page of the user ``{id}``."""
 
 
 PAGES = {
@@ -31,7 +31,7 @@ PAGES = {
         changelist="/admin/user/list",
         csrf_field="csrf_token",
         search="search",
-        missing="/admin/user/edit/999",
+        edit="/admin/user/edit/{id}",
     ),
     "flask": Pages(
         login="/admin/login/",
@@ -39,7 +39,7 @@ PAGES = {
         changelist="/admin/user/",
         csrf_field="csrf_token",
         search="search",
-        missing="/admin/user/edit/?id=999",
+        edit="/admin/user/edit/?id={id}",
     ),
     "django": Pages(
         login="/admin/login/",
@@ -47,6 +47,6 @@ PAGES = {
         changelist="/admin/django_forge/user/",
         csrf_field="csrfmiddlewaretoken",
         search="q",
-        missing="/admin/django_forge/user/999/change/",
+        edit="/admin/django_forge/user/{id}/change/",
     ),
 }

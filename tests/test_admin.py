@@ -283,6 +283,36 @@ def test_admin_add_refuses_casefold_duplicate(
     assert users(client) == [created.json()]
 
 
+def test_admin_edit_refuses_another_users_name(
+    client: httpx.Client, pages: Pages
+) -> None:
+    """Renaming a user to another's name, in other case, is refused (R18)."""
+    ada = client.post("/forge/users", json={"name": "Ada"}).json()
+    grace = client.post("/forge/users", json={"name": "Grace"}).json()
+    log_in(client, pages)
+
+    edit = pages.edit.format(id=grace["id"])
+    response = submit(client, pages, edit, {"name": "ADA", "tier": "Pro"})
+
+    assert problem("conflict")["detail"] in html.unescape(response.text)
+    assert users(client) == [ada, grace]
+
+
+def test_admin_edit_allows_own_name_in_other_case(
+    client: httpx.Client, pages: Pages
+) -> None:
+    """Renaming a user to another spelling of its own name is allowed (R18);
+    id and created_at never change (R22)."""
+    ada = client.post("/forge/users", json={"name": "Ada"}).json()
+    log_in(client, pages)
+
+    edit = pages.edit.format(id=ada["id"])
+    response = submit(client, pages, edit, {"name": "ADA", "tier": "Pro"})
+
+    assert response.status_code in (302, 303), response.text
+    assert users(client) == [{**ada, "name": "ADA", "tier": "Pro"}]
+
+
 def test_admin_add_creates_as_the_api_does(client: httpx.Client, pages: Pages) -> None:
     """A user added without a tier reads through the API as one the API created:
     the name stripped, the default tier, created_at in R1's form."""
@@ -318,7 +348,7 @@ def test_admin_missing_user_no_stack_trace(client: httpx.Client, pages: Pages) -
     """A page of a user that does not exist is no crash and shows no traceback."""
     log_in(client, pages)
 
-    for path in (pages.missing, "/admin/nothing-here/"):
+    for path in (pages.edit.format(id=999), "/admin/nothing-here/"):
         response = client.get(path)
         assert response.status_code < 500
         assert "Traceback" not in response.text
