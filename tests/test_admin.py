@@ -371,3 +371,14 @@ def test_admin_failing_database_shows_no_sql(
     assert "no such table" not in text  # the database's own words
     assert "INSERT" not in text
     assert "Traceback" not in text
+
+
+def test_admin_on_api_needs_no_csrf_token(client: httpx.Client) -> None:
+    """The admin's CSRF protection is the admin's: with it on, the API and the docs'
+    files answer as without it."""
+    created = client.post("/forge/users", json={"name": "Ada"})
+    docs_file = client.post("/docs/swagger-ui.css")
+
+    assert created.status_code == 201
+    assert docs_file.status_code != 403
+    assert not docs_file.headers.get("Content-Type", "").startswith("text/html")
