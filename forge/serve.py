@@ -108,6 +108,8 @@ class Supervisor:
         """The folder of the servers' sockets and the proxy's files, with a proxy."""
         self.restarts = 0
         self.playground_server: playground.PlaygroundServer | None = None
+        self.environments: dict[str, dict[str, str]] = {}
+        """Each app's variables, worked out once per run (``environment``)."""
 
     # Start-up, in the order of the checklist in the module docstring.
 
@@ -357,14 +359,18 @@ class Supervisor:
     # Helpers.
 
     def environment(self, name: str) -> dict[str, str]:
-        return environment(
-            name,
-            self.plan.database_url,
-            self.plan.data_dir,
-            self.plan.host,
-            os.environ,
-            self.plan.api_token,
-        )
+        # Once per app and run: its migration and every instance get the same fresh
+        # secret key, so that an admin session one signed is good on the others.
+        if name not in self.environments:
+            self.environments[name] = environment(
+                name,
+                self.plan.database_url,
+                self.plan.data_dir,
+                self.plan.host,
+                os.environ,
+                self.plan.api_token,
+            )
+        return dict(self.environments[name])
 
     def proxy_environment(self) -> dict[str, str]:
         # The data folder marks every process of this run, the proxy's too

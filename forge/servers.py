@@ -123,10 +123,12 @@ SERVERS = {
             "fastapi", "fastapi_forge", 8001, "uvicorn", "fastapi_forge.app:create_app",
             # FastAPI has no command line: Alembic's own, on the app's alembic.ini.
             migrate=("alembic", "-c", "{package_dir}/alembic.ini", "upgrade", "head"),
+            secret_key_variable="FORGE_SECRET_KEY",  # the admin's sessions
         ),
         Server(
             "flask", "flask_forge", 8002, "gunicorn", "flask_forge.app:create_app()",
             migrate=("flask", "--app", "flask_forge.app", "db", "upgrade"),
+            secret_key_variable="FORGE_SECRET_KEY",  # the admin's sessions
         ),
         Server(
             "django", "django_forge", 8003, "gunicorn", "django_forge.wsgi",
@@ -175,7 +177,11 @@ def environment(
     inherited: Mapping[str, str],
     api_token: str | None = None,
 ) -> dict[str, str]:
-    """The variables one app's commands run with: ``inherited`` and what it needs."""
+    """The variables one app's commands run with: ``inherited`` and what it needs.
+
+    The admin's ``FORGE_ADMIN_USER`` and ``FORGE_ADMIN_PASSWORD`` come with
+    ``inherited``; Django's ``migrate`` makes them its superuser.
+    """
     variables = {
         **inherited,
         "DATABASE_URL": app_database_url(database_url, app) if database_url else "",

@@ -24,6 +24,10 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 BASE_URL = "http://localhost"
+SECRET_KEY = "in-process tests only"
+"""What signs in-process admin sessions: FastAPI's and Flask's FORGE_SECRET_KEY."""
+Login = tuple[str, str]
+"""An admin's user name and password (FORGE_ADMIN_USER, FORGE_ADMIN_PASSWORD)."""
 
 
 def request_target(request: httpx.Request) -> tuple[bytes, bytes]:
@@ -182,10 +186,15 @@ class ServerLikeTransport(httpx.BaseTransport):
 
 class ClientFactory(Protocol):
     """Opens an in-process client of one implementation on ``database_url``, its app
-    given ``api_token`` (R26) or none."""
+    given ``api_token`` (R26) or none, and its admin on with ``admin``'s login or
+    off."""
 
     def __call__(
-        self, database_url: str, /, api_token: str | None = None
+        self,
+        database_url: str,
+        /,
+        api_token: str | None = None,
+        admin: Login | None = None,
     ) -> AbstractContextManager[httpx.Client]: ...
 
 
@@ -206,14 +215,20 @@ def migrate_fastapi(database_url: str) -> None:
 
 @contextmanager
 def fastapi_client(
-    database_url: str, api_token: str | None = None
+    database_url: str, api_token: str | None = None, admin: Login | None = None
 ) -> Iterator[httpx.Client]:
     from fastapi_forge.app import create_app
     from fastapi_forge.config import Settings
 
-    app = create_app(
-        Settings(database_url=database_url, forge_api_token=api_token or "")
+    user, password = admin or ("", "")
+    settings = Settings(
+        database_url=database_url,
+        forge_api_token=api_token or "",
+        forge_admin_user=user,
+        forge_admin_password=password,
+        forge_secret_key=SECRET_KEY,
     )
+    app = create_app(settings)
     with start_blocking_portal() as portal:
         with portal.wrap_async_context_manager(app.router.lifespan_context(app)):
             transport = ServerLikeTransport(PortalASGITransport(app, portal))
@@ -250,12 +265,21 @@ def migrate_flask(database_url: str) -> None:
 
 @contextmanager
 def flask_client(
-    database_url: str, api_token: str | None = None
+    database_url: str, api_token: str | None = None, admin: Login | None = None
 ) -> Iterator[httpx.Client]:
     from flask_forge.app import create_app
     from flask_forge.db import db
 
-    app = create_app({"DATABASE_URL": database_url, "FORGE_API_TOKEN": api_token or ""})
+    user, password = admin or ("", "")
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "FORGE_API_TOKEN": api_token or "",
+            "FORGE_ADMIN_USER": user,
+            "FORGE_ADMIN_PASSWORD": password,
+            "SECRET_KEY": SECRET_KEY,
+        }
+    )
     transport = ServerLikeTransport(ServerLikeWSGITransport(app))
     try:
         with httpx.Client(transport=transport, base_url=BASE_URL) as client:
@@ -323,7 +347,8 @@ def migrate_django(database_url: str) -> None:
 
 
 class DjangoSettingsTransport(httpx.BaseTransport):
-    """Each request with this client's database and API token in Django's settings.
+    """Each request with this client's database, API token and admin login in
+    Django's settings.
 
     Django's settings are one per process; switching them per request, rather than for
     the client's life, lets two Django clients with different databases or tokens (the
@@ -331,19 +356,35 @@ class DjangoSettingsTransport(httpx.BaseTransport):
     """
 
     def __init__(
-        self, inner: httpx.BaseTransport, database_url: str, api_token: str | None
+        self,
+        inner: httpx.BaseTransport,
+        database_url: str,
+        api_token: str | None,
+        admin: Login | None = None,
     ) -> None:
         self.inner = inner
         self.database_url = database_url
         self.api_token = api_token or ""
+        self.admin = admin or ("", "")
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    @contextmanager
+    def settings(self) -> Iterator[None]:
+        """Django's settings as this client's app has them."""
         from django.test import override_settings
 
+        user, password = self.admin
         with (
             django_database(self.database_url),
-            override_settings(FORGE_API_TOKEN=self.api_token),
+            override_settings(
+                FORGE_API_TOKEN=self.api_token,
+                FORGE_ADMIN_USER=user,
+                FORGE_ADMIN_PASSWORD=password,
+            ),
         ):
+            yield
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        with self.settings():
             response = self.inner.handle_request(request)
             response.read()  # while the database is this client's
             return response
@@ -351,15 +392,20 @@ class DjangoSettingsTransport(httpx.BaseTransport):
 
 @contextmanager
 def django_client(
-    database_url: str, api_token: str | None = None
+    database_url: str, api_token: str | None = None, admin: Login | None = None
 ) -> Iterator[httpx.Client]:
     from django.core.wsgi import get_wsgi_application
 
     with django_database(database_url):
         app = get_wsgi_application()
     wsgi = DjangoSettingsTransport(
-        ServerLikeWSGITransport(app), database_url, api_token
+        ServerLikeWSGITransport(app), database_url, api_token, admin
     )
+    if admin is not None:
+        from django_forge.admin import sync_admin_user
+
+        with wsgi.settings():  # as migrate does it under forge serve
+            sync_admin_user()
     transport = ServerLikeTransport(wsgi)
     with httpx.Client(transport=transport, base_url=BASE_URL) as client:
         yield client

@@ -228,19 +228,19 @@ def test_port_in_use_stops_before_starting(tmp_path: Path) -> None:
 
 
 def broken_django_database(data_dir: Path) -> None:
-    """Django's SQLite file, migrated by its records, whose users table is a view of
-    a table that is gone: the app starts, and /healthz answers 503 (R24)."""
+    """Django's SQLite file, migrated, whose users table is then a view of a table
+    that is gone: the app starts, and /healthz answers 503 (R24).
+
+    Migrated for real, every app's migrations recorded (the admin's included): one
+    still to apply would rebuild a table, and SQLite refuses that beside a broken view.
+    """
     data_dir.mkdir()
+    variables = environment("django", "", data_dir, "127.0.0.1", os.environ)
+    migrate = SERVERS["django"].migrate_command()
+    subprocess.run(migrate, env=variables, check=True, capture_output=True)
     with sqlite3.connect(data_dir / "django.sqlite3") as connection:
         connection.executescript(
-            """
-            CREATE TABLE django_migrations (
-                id integer PRIMARY KEY AUTOINCREMENT, app varchar(255),
-                name varchar(255), applied datetime);
-            INSERT INTO django_migrations (app, name, applied)
-                VALUES ('django_forge', '0001_initial', '2026-12-01');
-            CREATE VIEW users AS SELECT * FROM gone;
-            """
+            "DROP TABLE users; CREATE VIEW users AS SELECT * FROM gone;"
         )
 
 

@@ -3,7 +3,9 @@
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
+from forge.serve import Plan, Supervisor
 from forge.servers import SERVERS, app_database_url, environment
 
 
@@ -62,3 +64,36 @@ def test_behind_the_proxy_each_server_listens_on_its_socket(name: str) -> None:
     if SERVERS[name].server == "gunicorn":
         assert command[command.index("--bind") + 1] == f"unix:{socket}"
         assert command[command.index("--limit-request-line") + 1] == "0"
+
+
+@pytest.mark.parametrize("app", ["fastapi", "flask"])
+def test_admin_key_is_fresh_unless_set(app: str) -> None:
+    """FastAPI and Flask get a FORGE_SECRET_KEY for their admin's sessions too."""
+    first = environment(app, "", Path("data"), "127.0.0.1", {})
+    kept = environment(app, "", Path("data"), "127.0.0.1", {"FORGE_SECRET_KEY": "k"})
+
+    assert len(first["FORGE_SECRET_KEY"]) >= 50
+    assert kept["FORGE_SECRET_KEY"] == "k"
+
+
+def test_serve_keys_each_app_once_per_run() -> None:
+    """Every instance of an app, and its migration, get the run's one key: an admin
+    session signed by one instance is good on the others behind the balancer."""
+    plan = Plan(
+        apps=list(SERVERS),
+        host="127.0.0.1",
+        ports=dict.fromkeys(SERVERS, 9000),
+        workers=1,
+        database_url="",
+        data_dir=Path("data"),
+        timeout=1,
+    )
+    supervisor = Supervisor(plan, Console())
+
+    for app in SERVERS:
+        key = SERVERS[app].secret_key_variable
+        assert supervisor.environment(app)[key] == supervisor.environment(app)[key]
+    keys = {
+        supervisor.environment(app)["FORGE_SECRET_KEY"] for app in ("fastapi", "flask")
+    }
+    assert len(keys) == 2  # one per app

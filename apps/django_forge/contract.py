@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-VERSION = "1.3.0"
+VERSION = "1.4.0"
 """The contract's version, which each app's OpenAPI document states."""
 PROBLEM_JSON = "application/problem+json"
 

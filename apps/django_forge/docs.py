@@ -16,6 +16,7 @@ from importlib.resources import files
 from typing import Any
 
 from django.http import FileResponse, HttpRequest
+from django.views.decorators.csrf import csrf_exempt
 from django.views.static import serve
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
@@ -238,6 +239,9 @@ def component(reference: dict[str, str]) -> str:
     return reference["$ref"].rpartition("/")[2]
 
 
+# Files only, nothing to forge: the admin's CSRF middleware would answer a POST with
+# its HTML 403 page, where every method got the file before.
+@csrf_exempt
 def swagger_ui_file(request: HttpRequest, name: str) -> FileResponse:
     """One of Swagger UI's files; any other name is the route 404."""
     # Django serves no static files without DEBUG; these three are the docs page's.

@@ -35,9 +35,14 @@ class User(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        """Keep ``name_key`` in step with ``name`` on every save."""
+    def clean(self) -> None:
+        """Keep ``name_key`` in step with ``name``: before validation (the admin's
+        form runs it) and on every save."""
         self.name_key = self.name.casefold()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save with ``name_key`` in step with ``name``."""
+        self.clean()
         if not self._state.adding:
             # R22: Django inserts a row its UPDATE did not find, so a user that a racing
             # DELETE removed would come back. Forced, the update raises instead.

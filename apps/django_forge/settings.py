@@ -2,12 +2,14 @@
 
 Counterparts: ``fastapi_forge/config.py`` and ``app.py``, ``flask_forge/config.py`` and
 ``app.py``. All three apps read ``DATABASE_URL``, ``FORGE_DATA_DIR``,
-``FORGE_API_TOKEN`` (R26) and ``FORGE_ALLOWED_HOSTS`` (R28); Django adds
+``FORGE_API_TOKEN`` (R26), ``FORGE_ALLOWED_HOSTS`` (R28) and the admin's
+``FORGE_ADMIN_USER``, ``FORGE_ADMIN_PASSWORD`` and ``FORGE_HTTPS``; Django adds
 ``DJANGO_DEBUG`` and ``DJANGO_SECRET_KEY``.
 """
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -136,12 +138,62 @@ def database(url: str) -> dict[str, Any]:
 
 DATABASES = {"default": database(os.environ.get("DATABASE_URL", ""))}
 
-INSTALLED_APPS = ["rest_framework", "drf_spectacular", "django_forge"]
+# The back-office admin at /admin/ (admin.py), off unless both are set: /admin/ is
+# then the route 404, so there is never a default password.
+FORGE_ADMIN_USER = os.environ.get("FORGE_ADMIN_USER", "")
+FORGE_ADMIN_PASSWORD = os.environ.get("FORGE_ADMIN_PASSWORD", "")
 
+INSTALLED_APPS = [
+    "rest_framework",
+    "drf_spectacular",
+    # The admin and what it stands on: its login is the auth user that migrate
+    # creates from FORGE_ADMIN_USER, its sessions and messages live in the database.
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "axes",  # failed logins locked out
+    # Last: its admin.py takes the auth models off the admin, which auth's put there.
+    "django_forge",
+]
+
+# The API's views are DRF's, which are exempt from CSRF and authenticate only with
+# auth.py's token: these middlewares serve the admin's pages.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",  # R28 first: the Host
+    "django_forge.admin.off_without_credentials",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
+
+# django-axes first: it refuses a locked-out login before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five failed logins for a user name lock it for 15 minutes (then a 429 page). By
+# name, not address: behind HAProxy every client comes from its Unix socket.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]  # "add ip_address": there is none to add
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False  # the admin shows the users table only
+
+# The admin's cookies: signed sessions in the database, HttpOnly, SameSite=Lax (the
+# CSRF cookie too: no script needs it), and Secure when clients come over TLS.
+HTTPS = os.environ.get("FORGE_HTTPS", "") == "1"
+SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_NAME = "forge_django_admin"  # cookies ignore ports: not the others'
+CSRF_COOKIE_NAME = "forge_django_csrf"
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 
 ROOT_URLCONF = "django_forge.urls"
 WSGI_APPLICATION = "django_forge.wsgi.application"
@@ -158,9 +210,22 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 USE_I18N = False
 
-TEMPLATES = [  # only drf-spectacular's Swagger UI page is a template
-    {"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}
+TEMPLATES = [  # drf-spectacular's Swagger UI page and the admin's pages
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
 ]
+
+# The admin's CSS and scripts, served by the app itself (admin.py), never a CDN.
+STATIC_URL = "/admin/static/"
 
 REST_FRAMEWORK = {
     # R7-R9: one parser, which owns the contract's media types, size and I-JSON.
@@ -170,8 +235,8 @@ REST_FRAMEWORK = {
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "django_forge.parsing.JSONOnlyNegotiation",
     "URL_FORMAT_OVERRIDE": None,
     "EXCEPTION_HANDLER": "django_forge.errors.exception_handler",
-    # No users, sessions or Basic (no django.contrib.auth either): only the users
-    # viewset authenticates, the API token on writes (auth.py, R26).
+    # No users, sessions or Basic for the API (the admin's logins are not its):
+    # only the users viewset authenticates, the API token on writes (auth.py, R26).
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from fastapi_forge import docs, errors, views
+from fastapi_forge import admin, docs, errors, views
 from fastapi_forge.config import Settings
 from fastapi_forge.contract import VERSION
 from fastapi_forge.db import open_engine
@@ -48,4 +48,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ServedHostsMiddleware, hosts=hosts)  # R28, before routing
     app.include_router(views.router)
     docs.init_app(app)
+    admin.init_app(app, settings, engine)  # /admin/, outside the API (R2), if set up
     return app

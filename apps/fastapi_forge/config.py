@@ -2,7 +2,8 @@
 
 Counterparts: ``flask_forge/config.py``, ``django_forge/settings.py``. All three apps
 read the same variables: ``DATABASE_URL``, ``FORGE_DATA_DIR``, ``FORGE_API_TOKEN`` (R26)
-and ``FORGE_ALLOWED_HOSTS`` (R28).
+and ``FORGE_ALLOWED_HOSTS`` (R28), and the admin's ``FORGE_ADMIN_USER``,
+``FORGE_ADMIN_PASSWORD``, ``FORGE_SECRET_KEY`` and ``FORGE_HTTPS`` (``admin.py``).
 """
 
 import sys
@@ -41,6 +42,17 @@ class Settings(BaseSettings):
     forge_allowed_hosts: str = ""
     """R28: the hosts served, comma-separated; empty means loopback's names."""
 
+    forge_admin_user: str = ""
+    forge_admin_password: str = ""
+    """The admin's credentials (admin.py): it is off unless both are set."""
+
+    forge_secret_key: str = ""
+    """What signs the admin's session cookie and CSRF tokens."""
+
+    forge_https: bool = False
+    """Clients come over TLS (a proxy in front ends it): the admin's cookie is
+    Secure."""
+
     def sqlalchemy_url(self) -> URL:
         """The database URL with this app's async driver."""
         if not self.database_url:
@@ -57,6 +69,22 @@ class Settings(BaseSettings):
     def hosts(self) -> tuple[str, ...]:
         """The hosts served; refuses a setting that names no host in one line (R28)."""
         return refused_in_one_line(served_hosts, self.forge_allowed_hosts)
+
+    def admin_enabled(self) -> bool:
+        """Whether the admin is on; then it needs a secret key, or the app stops."""
+        enabled = bool(self.forge_admin_user and self.forge_admin_password)
+        if enabled:
+            refused_in_one_line(require_secret_key, self.forge_secret_key)
+        return enabled
+
+
+def require_secret_key(key: str) -> str:
+    """``key``, which the admin signs its sessions with; ValueError if empty."""
+    if not key:
+        raise ValueError(
+            "FORGE_SECRET_KEY is not set: the admin signs its sessions with it"
+        )
+    return key
 
 
 def refused_in_one_line(read: Callable[[str], T], value: str) -> T:

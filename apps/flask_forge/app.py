@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from flask_forge import db, docs, errors, hosts, routing, views
+from flask_forge import admin, db, docs, errors, hosts, routing, views
 from flask_forge.config import (
     checked_hosts,
     checked_token,
@@ -54,4 +54,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     routing.init_app(app)
     app.register_blueprint(views.bp)
     docs.init_app(app)
+    admin.init_app(app)  # /admin/, outside the API (R2), when credentials are set
     return app

@@ -2,7 +2,8 @@
 
 Counterparts: ``fastapi_forge/config.py``, ``django_forge/settings.py``. All three apps
 read the same variables: ``DATABASE_URL``, ``FORGE_DATA_DIR``, ``FORGE_API_TOKEN`` (R26)
-and ``FORGE_ALLOWED_HOSTS`` (R28).
+and ``FORGE_ALLOWED_HOSTS`` (R28), and the admin's ``FORGE_ADMIN_USER``,
+``FORGE_ADMIN_PASSWORD``, ``FORGE_SECRET_KEY`` and ``FORGE_HTTPS`` (``admin.py``).
 """
 
 import os
@@ -41,9 +42,18 @@ none of its own for a reply that never comes, so the proxy ends such a request.
 """
 
 
-def from_environment() -> dict[str, str]:
+def from_environment() -> dict[str, Any]:
     """What the app reads from the environment, as Flask config keys."""
     return {
+        # The admin (admin.py): off unless both credentials are set.
+        "FORGE_ADMIN_USER": os.environ.get("FORGE_ADMIN_USER", ""),
+        "FORGE_ADMIN_PASSWORD": os.environ.get("FORGE_ADMIN_PASSWORD", ""),
+        # What signs the admin's session cookie; HttpOnly is Flask's default.
+        "SECRET_KEY": os.environ.get("FORGE_SECRET_KEY", ""),
+        # Not Flask's "session": cookies ignore ports, and the apps share a host.
+        "SESSION_COOKIE_NAME": "forge_flask_admin",
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("FORGE_HTTPS", "") == "1",
         # Empty means an embedded SQLite file in FORGE_DATA_DIR.
         "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
         # Relative to the working directory (git ignores data/), not the package.
@@ -121,6 +131,15 @@ def checked_token(config: Mapping[str, Any]) -> str | None:
 def checked_hosts(config: Mapping[str, Any]) -> tuple[str, ...]:
     """The hosts ``config`` serves; a setting that names no host stops the app (R28)."""
     return refused_in_one_line(served_hosts, config[HOSTS_VARIABLE])
+
+
+def require_secret_key(key: str) -> str:
+    """``key``, which the admin signs its sessions with; ValueError if empty."""
+    if not key:
+        raise ValueError(
+            "FORGE_SECRET_KEY is not set: the admin signs its sessions with it"
+        )
+    return key
 
 
 def refused_in_one_line(read: Callable[[str], T], value: str) -> T:
