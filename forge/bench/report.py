@@ -229,7 +229,9 @@ def conditions_text(result: Result) -> str:
             " own, and the cores of other work while it ran, in the JSON.",
             f"- In-process: {settings['rounds']} rounds in alternating order,"
             f" {settings['batches']} batches of {settings['batch_size']} requests each,"
-            f" after {settings['users']} users were created.",
+            f" after {settings['users']} users were created; their SQLite files on"
+            f" {conditions.get('inprocess_databases', 'disk')} (the served apps' on"
+            " disk).",
             f"- Served: wrk, 1 thread, {settings['connections']} connections,"
             f" {settings['seconds']} s per run, {settings['rounds']} rounds alternated;"
             " every server with forge serve's 2 workers.",
