@@ -279,9 +279,10 @@ REPORT = ROOT / "docs" / "benchmarks.md"
 
 def headline_table(text: str) -> list[str]:
     """The rows of the first table after a '## Headline' heading."""
-    lines = text.split("## Headline", 1)[1].strip().splitlines()
+    lines = text.split("## Headline", 1)[1].splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
     table = []
-    for line in lines:
+    for line in lines[start:]:
         if not line.startswith("|"):
             break
         table.append(line)

@@ -85,7 +85,6 @@ def served_chart(result: dict[str, Any], path: Path) -> Path:
 
 def remote_chart(result: dict[str, Any], path: Path) -> Path:
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import NullFormatter, ScalarFormatter
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(14, 5))
     for record in result["remote"]:
@@ -108,10 +107,8 @@ def remote_chart(result: dict[str, Any], path: Path) -> Path:
         axis.grid(alpha=0.3)
     delays = result["settings"]["delays_ms"]
     for axis in (left, right):
-        axis.set_yscale("log")
-        axis.yaxis.set_major_formatter(ScalarFormatter())
-        axis.yaxis.set_minor_formatter(NullFormatter())
         axis.set_xticks(delays, [str(delay) for delay in delays])
+        axis.set_ylim(bottom=0)
     left.legend(fontsize=8)
     figure.suptitle("Latency against database delay (failed runs left out)")
     figure.tight_layout()
