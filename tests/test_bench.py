@@ -236,7 +236,12 @@ def test_a_quick_run_measures_every_figure_and_reports_it(tmp_path: Path) -> Non
     assert "| fastapi_forge · uvicorn (forge serve) |" in text
     charts = sorted((report.parent / "benchmarks").glob("*.png"))
     assert [chart.name for chart in charts] == sorted(
-        ["ladder.png", "served.png", *(["remote.png"] if POSTGRES_URL else [])]
+        [
+            "ladder.png",
+            "p99.png",
+            "served.png",
+            *(["remote.png"] if POSTGRES_URL else []),
+        ]
     )
     for chart in charts:
         assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

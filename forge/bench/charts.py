@@ -19,6 +19,7 @@ def draw(result: dict[str, Any], folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = [ladder_chart(result, folder / "ladder.png")]
     written.append(served_chart(result, folder / "served.png"))
+    written.append(served_chart(result, folder / "p99.png", "p99_ms"))
     if result.get("remote"):
         written.append(remote_chart(result, folder / "remote.png"))
     return written
@@ -54,9 +55,19 @@ def ladder_chart(result: dict[str, Any], path: Path) -> Path:
     return path
 
 
-def served_chart(result: dict[str, Any], path: Path) -> Path:
+FIGURES = {
+    "requests_per_second": ("requests/s", "Served, wrk"),
+    "p99_ms": ("p99 latency, ms", "Served p99 latency, wrk"),
+}
+
+
+def served_chart(
+    result: dict[str, Any], path: Path, figure_of: str = "requests_per_second"
+) -> Path:
+    """One bar per app, server and scenario: keep-alive on above, off below."""
     import matplotlib.pyplot as plt
 
+    label, title = FIGURES[figure_of]
     records = [record for record in result["served"] if not record["gate"]]
     names = [record["config"].replace(" · ", "\n") for record in records]
     figure, (top, bottom) = plt.subplots(2, 1, figsize=(15, 9))
@@ -67,14 +78,14 @@ def served_chart(result: dict[str, Any], path: Path) -> Path:
             values = []
             for record in records:
                 value = record["results"].get(f"{scenario} keep-alive {state}")
-                ok = value and not value["failed"] and value["requests_per_second"]
-                values.append(value["requests_per_second"] if ok else 0)
+                ok = value and not value["failed"] and value[figure_of]
+                values.append(value[figure_of] if ok else 0)
             positions = [x + (index - 1) * width for x in range(len(records))]
             axis.bar(positions, values, width, label=scenario, color=COLOURS[scenario])
     for axis, state in ((top, "on"), (bottom, "off")):
         axis.set_xticks(range(len(records)), names, fontsize=7)
-        axis.set_ylabel("requests/s")
-        axis.set_title(f"Served, wrk, keep-alive {state} (a missing bar: failed)")
+        axis.set_ylabel(label)
+        axis.set_title(f"{title}, keep-alive {state} (a missing bar: failed)")
         axis.grid(axis="y", alpha=0.3)
     top.legend()
     figure.tight_layout()
