@@ -83,9 +83,20 @@ def python_files(*folders: str) -> list[Path]:
 
 def test_runtime_installs_what_the_apps_and_forge_import() -> None:
     """`pip install -e .` is enough to run every app and `forge serve`."""
-    code = python_files("apps", "forge")
+    bench = set(python_files("forge/bench"))
+    code = [path for path in python_files("apps", "forge") if path not in bench]
 
     assert missing(code, PROJECT["dependencies"]) == []
+
+
+def test_bench_extra_installs_what_forge_bench_imports() -> None:
+    """`pip install -e ".[bench]"` is enough to run `forge bench` (its charts too)."""
+    requirements = [
+        *PROJECT["dependencies"],
+        *PROJECT["optional-dependencies"]["bench"],
+    ]
+
+    assert missing(python_files("forge/bench", "bench"), requirements) == []
 
 
 def test_test_extra_installs_what_the_suite_imports() -> None:
