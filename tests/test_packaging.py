@@ -21,7 +21,14 @@ from tests.markdown import fenced_blocks, read, section
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-FIRST_PARTY = {"forge", "tests", "fastapi_forge", "flask_forge", "django_forge"}
+FIRST_PARTY = {
+    "forge",
+    "tests",
+    "fastapi_forge",
+    "flask_forge",
+    "django_forge",
+    "bench",
+}
 
 
 def imported(paths: Iterable[Path]) -> set[str]:
