@@ -379,7 +379,7 @@ def bench(
     quick: Annotated[
         bool,
         typer.Option(
-            help="A smoke run of about a minute: every part, fewer requests and"
+            help="A smoke run: every part, fewer requests and"
             " servers; it checks the instrument, its figures rank nothing."
         ),
     ] = False,
