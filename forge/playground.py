@@ -30,10 +30,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from forge import rawhttp
-from forge.cases import Case, Outcome, load_cases
 from forge.citations import citations, excerpt
 from forge.columns import body_lines, differences
-from forge.conformance import run_on_empty_server
+from forge_conformance.cases import Case, Outcome, load_cases
+from forge_conformance.suite import run_on_empty_server
 
 NAME = "playground"
 """Its name in forge serve's options, table and log."""

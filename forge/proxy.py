@@ -75,7 +75,9 @@ def find_haproxy() -> str | None:
 
 def problem_response(status: int) -> bytes:
     """The whole HTTP response HAProxy sends for ``status``: an R27 problem (R5)."""
-    from forge.cases import CONTRACT  # and httpx with it: not for `forge --help`
+    from forge_conformance.cases import (
+        CONTRACT,  # and httpx with it: not for `forge --help`
+    )
 
     problems = json.loads((CONTRACT / "problems.json").read_text(encoding="utf-8"))
     # R27's own, and R25's 500 for an error inside HAProxy.

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from forge.cases import load_cases
-from forge.conformance import select
+from forge_conformance.cases import load_cases
+from forge_conformance.suite import select
 from tests.contract import API_TOKEN
 from tests.live import Served, answering_wrong, forge_serve, free_port
 

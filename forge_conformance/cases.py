@@ -15,7 +15,9 @@ from typing import Any
 
 import httpx
 
-CONTRACT = Path(__file__).resolve().parents[1] / "contract"
+# The light install ships the contract inside the package; a clone has it beside.
+PACKAGED = Path(__file__).resolve().parent / "contract"
+CONTRACT = PACKAGED if PACKAGED.is_dir() else PACKAGED.parents[1] / "contract"
 CASES = CONTRACT / "cases"
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 SUBSTITUTION = re.compile(r"\{([a-z][a-z0-9_]*)\.([a-z_]+)\}")
@@ -35,6 +37,8 @@ class Case:
     source: str = ""
     token: bool | None = None
     """True: only for a server with an API token (R26); False: only without one."""
+    grade: str = "must"
+    """"must": a MUST of the contract; "informational": what it leaves open."""
 
     def applies(self, token: str | None) -> bool:
         """Whether the case is for a server with ``token`` (None: no token)."""
@@ -52,14 +56,29 @@ class Outcome:
     """Why the case was never sent, when its server stopped answering before it."""
     response: httpx.Response | None = None
     """The answer to the case's own request, once sent: the playground shows it."""
+    exchanges: list[httpx.Response] = field(default_factory=list)
+    """Every answer got, setup first, each with its request: reports replay them."""
 
     @property
     def passed(self) -> bool:
         return not self.differences and not self.not_run
 
 
-def describe_failure(outcome: Outcome, implementation: str) -> str:
-    """A failed case as every report shows it: the case, the request, each difference.
+RULES_URL = "contract/README.md"
+"""Where the rules are read, each at its anchor (``#r14``): a team may point it at
+the contract's README on its own forge."""
+
+
+def rule_link(rule: str, rules_url: str = RULES_URL) -> str:
+    """The address of one rule of ``contract/README.md``."""
+    return f"{rules_url}#{rule.lower()}"
+
+
+def describe_failure(
+    outcome: Outcome, implementation: str, rules_url: str = RULES_URL
+) -> str:
+    """A failed case as every report shows it: the case, the request, each difference,
+    and where to read each rule it checks.
 
     One format for ``forge conformance`` and the pytest suite, so that a failure reads
     the same wherever it is met.
@@ -73,27 +92,38 @@ def describe_failure(outcome: Outcome, implementation: str) -> str:
     if outcome.request:
         lines.append(f"  request: {outcome.request}")
     lines += [f"  - {difference}" for difference in outcome.differences]
+    lines.append(
+        "  rules: " + ", ".join(rule_link(rule, rules_url) for rule in case.rules)
+    )
     return "\n".join(lines)
 
 
 def load_cases(directory: Path = CASES) -> list[Case]:
     """Every case of every file in ``directory``, in file then case order."""
-    cases = []
-    for path in sorted(directory.glob("*.json")):
-        for raw in json.loads(path.read_text(encoding="utf-8"))["cases"]:
-            cases.append(
-                Case(
-                    id=raw["id"],
-                    rules=tuple(raw["rules"]),
-                    title=raw["title"],
-                    request=raw["request"],
-                    response=raw["response"],
-                    setup=tuple(raw.get("setup", ())),
-                    source=path.name,
-                    token=raw.get("token"),
-                )
-            )
-    return cases
+    files = {
+        path.name: json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(directory.glob("*.json"))
+    }
+    return cases_of(files)
+
+
+def cases_of(files: Mapping[str, Mapping[str, Any]]) -> list[Case]:
+    """The cases of case files given as {file name: its JSON}, in that order."""
+    return [
+        Case(
+            id=raw["id"],
+            rules=tuple(raw["rules"]),
+            title=raw["title"],
+            request=raw["request"],
+            response=raw["response"],
+            setup=tuple(raw.get("setup", ())),
+            source=name,
+            token=raw.get("token"),
+            grade=raw.get("grade", "must"),
+        )
+        for name, content in files.items()
+        for raw in content["cases"]
+    ]
 
 
 def run_case(client: httpx.Client, case: Case, token: str | None = None) -> Outcome:
@@ -110,7 +140,9 @@ def run_case(client: httpx.Client, case: Case, token: str | None = None) -> Outc
     )
 
     def send(spec: Mapping[str, Any]) -> httpx.Response:
-        return send_request(client, spec, kept, token, authorization)
+        response = send_request(client, spec, kept, token, authorization)
+        outcome.exchanges.append(response)
+        return response
 
     for number, step in enumerate(case.setup, start=1):
         response = send(step["request"])
