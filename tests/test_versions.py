@@ -87,7 +87,8 @@ def test_each_release_judges_its_own_cases() -> None:
     assert all(case_id.startswith("host") for case_id in older.newer)
     ids = [case.id for case in older.cases]
     assert len(ids) == len(set(ids))
-    with pytest.raises(ValueError, match=r"no contract 9\.9\.9: the releases are 1\.0\.0"):
+    releases = r"no contract 9\.9\.9: the releases are 1\.0\.0, "
+    with pytest.raises(ValueError, match=releases):
         suite("9.9.9")
 
 
