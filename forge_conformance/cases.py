@@ -58,10 +58,14 @@ class Outcome:
     """The answer to the case's own request, once sent: the playground shows it."""
     exchanges: list[httpx.Response] = field(default_factory=list)
     """Every answer got, setup first, each with its request: reports replay them."""
+    created: list[int] = field(default_factory=list)
+    """The ids of the users this case created, in order: safe mode removes them."""
+    skipped: str = ""
+    """Why the case was not sent in this mode (safe mode cannot judge it)."""
 
     @property
     def passed(self) -> bool:
-        return not self.differences and not self.not_run
+        return not self.differences and not self.not_run and not self.skipped
 
 
 RULES_URL = "contract/README.md"
@@ -126,10 +130,14 @@ def cases_of(files: Mapping[str, Mapping[str, Any]]) -> list[Case]:
     ]
 
 
-def run_case(client: httpx.Client, case: Case, token: str | None = None) -> Outcome:
+def run_case(
+    client: httpx.Client, case: Case, token: str | None = None, read_back: bool = False
+) -> Outcome:
     """Send the case's setup and request through ``client`` and compare the answer.
 
-    ``token`` is the API token the server was started with (R26), if any.
+    ``token`` is the API token the server was started with (R26), if any. With
+    ``read_back``, every user created is read back at once, and must be the one the
+    create answered: a server cannot pass by answering a create it did not keep.
     """
     if not case.applies(token):
         raise ValueError(f"case {case.id} is not for a server {with_token(token)}")
@@ -142,6 +150,11 @@ def run_case(client: httpx.Client, case: Case, token: str | None = None) -> Outc
     def send(spec: Mapping[str, Any]) -> httpx.Response:
         response = send_request(client, spec, kept, token, authorization)
         outcome.exchanges.append(response)
+        created = created_id(spec, response)
+        if created is not None:
+            outcome.created.append(created)
+            if read_back:
+                outcome.differences += read_user_back(client, created, response)
         return response
 
     for number, step in enumerate(case.setup, start=1):
@@ -159,6 +172,40 @@ def run_case(client: httpx.Client, case: Case, token: str | None = None) -> Outc
     response = outcome.response = send(case.request)
     outcome.differences = compare(case.response, response, kept)
     return outcome
+
+
+def created_id(spec: Mapping[str, Any], response: httpx.Response) -> int | None:
+    """The id of the user a create made, or None when it made none."""
+    if spec["method"] != "POST" or response.status_code != 201:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    user_id = body.get("id") if isinstance(body, dict) else None
+    return user_id if type(user_id) is int else None
+
+
+def read_user_back(
+    client: httpx.Client, user_id: int, created: httpx.Response
+) -> list[str]:
+    """What is wrong with reading back the user a create answered, if anything."""
+    response = client.get(f"/forge/users/{user_id}")
+    if response.status_code != 200:
+        return [
+            f"read back: GET /forge/users/{user_id} answered {response.status_code},"
+            " not the user just created"
+        ]
+    try:
+        same = response.json() == created.json()
+    except ValueError:
+        same = False
+    if same:
+        return []
+    return [
+        f"read back: GET /forge/users/{user_id} answered {response.text[:300]},"
+        f" not the user created, {created.text[:300]}"
+    ]
 
 
 def delete_every_user(client: httpx.Client, token: str | None = None) -> None:

@@ -118,6 +118,24 @@ def conformance(
             show_default=False,
         ),
     ] = CONTRACT,
+    mode: Annotated[
+        str,
+        typer.Option(
+            metavar="MODE",
+            help="safe: judge the server as it is, touching only the run's own users"
+            " (a few cases cannot be judged so, and are skipped with the reason);"
+            " destructive: delete every user before each case, every case judged.",
+        ),
+    ] = "safe",
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="The seed of the run's names, tiers and ids: the one a run printed"
+            " repeats it. Default: a new one.",
+            show_default=False,
+        ),
+    ] = None,
     failures_only: Annotated[
         bool, typer.Option(help="Show only the cases some implementation failed.")
     ] = False,
@@ -137,16 +155,25 @@ def conformance(
 ) -> None:
     """Run the contract's cases against running servers and print the matrix.
 
-    Before each case, every user is deleted through the API: point it only at data
-    you can lose. Exits 1 if a case fails on any implementation.
+    Safe by default: only the users the run creates are changed, and removed after.
+    With --mode destructive, every user is deleted before each case: point that only
+    at data you can lose. Exits 1 if a case fails on any implementation.
     """
+    import secrets
+
     from rich.progress import Progress
 
     from forge_conformance import expectations, reports
     from forge_conformance import suite as judge
     from forge_conformance.cases import with_token
+    from forge_conformance.variation import Variation
 
     urls = parse_urls(url)
+    if mode not in judge.MODES:
+        raise typer.BadParameter(
+            f"{mode!r}: want {' or '.join(judge.MODES)}", param_hint="--mode"
+        )
+    variation = Variation.from_seed(secrets.randbelow(10**6) if seed is None else seed)
     api_token = options.api_token(token, "--token")
     try:
         pinned = judge.suite(contract_version or None, contract)
@@ -183,6 +210,11 @@ def conformance(
         errors.print(f"forge conformance: {line}", markup=False)
     if unreachable:
         raise typer.Exit(1)
+    errors.print(
+        f"forge conformance: seed {variation.seed} (--seed {variation.seed} repeats"
+        f" this run), {mode} mode",
+        markup=False,
+    )
     with Progress(console=errors, transient=True) as progress:
         task = progress.add_task("cases", total=len(cases) * len(urls))
         report = judge.run(
@@ -195,6 +227,8 @@ def conformance(
                 f"forge conformance: {line}; its remaining cases are not run",
                 markup=False,
             ),
+            mode=mode,
+            variation=variation,
         )
     report.version, report.newer, report.expected = (
         pinned.version,

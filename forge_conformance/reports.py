@@ -27,6 +27,7 @@ CELLS = {
     "expected": "[yellow]expected[/]",
     "fixed": "[bold green]fixed[/]",
     "not run": "[yellow]not run[/]",
+    "skipped": "[dim]skipped[/]",
 }
 
 
@@ -42,7 +43,11 @@ def title(report: Report) -> str:
     """What was judged: the contract version, the token mode, the seed."""
     token = f"servers {'with' if report.with_token else 'without'} an API token"
     strict = ", strict" if report.strict else ""
-    return f"Conformance to contract {report.version}, {token}{strict}"
+    seed = f", seed {report.seed}" if report.seed is not None else ""
+    return (
+        f"Conformance to contract {report.version}, {token}, {report.mode} mode"
+        f"{seed}{strict}"
+    )
 
 
 def matrix(report: Report, failures_only: bool = False) -> Table:
@@ -81,7 +86,7 @@ def failure_texts(report: Report) -> list[str]:
     texts = []
     for name in report.urls:
         for result in report.results(name):
-            if result.grade == "not run" or result.outcome.passed:
+            if result.grade in ("not run", "skipped") or result.outcome.passed:
                 continue
             text = describe_failure(result.outcome, name, report.rules_url)
             if result.grade != "fail":
@@ -101,7 +106,7 @@ def write_junit(report: Report, path: Path) -> None:
         results = report.results(name)
         failing = [result.failing(report.strict) for result in results]
         skipped = [
-            not failed and r.grade in ("expected", "pending", "not run")
+            not failed and r.grade in ("expected", "pending", "not run", "skipped")
             for r, failed in zip(results, failing, strict=True)
         ]
         suite = ElementTree.SubElement(
@@ -136,7 +141,7 @@ def write_junit(report: Report, path: Path) -> None:
                 failure.text = describe_failure(outcome, name, report.rules_url)
             elif skip:
                 ElementTree.SubElement(testcase, "skipped", message=message)
-            if not outcome.passed and not outcome.not_run and not failed:
+            if outcome.differences and not failed:
                 output = ElementTree.SubElement(testcase, "system-out")
                 output.text = describe_failure(outcome, name, report.rules_url)
     ElementTree.indent(suites)
@@ -151,6 +156,7 @@ def as_json(report: Report) -> dict[str, Any]:
         "contract_version": report.version,
         "with_api_token": report.with_token,
         "strict": report.strict,
+        "mode": report.mode,
         "seed": report.seed,
         "passed": report.passed,
         "implementations": {
@@ -285,7 +291,8 @@ table { border-collapse: collapse; }
 th, td { border: 1px solid #ccc; padding: 2px 8px; text-align: left; }
 td.pass { background: #e6f4ea; } td.fail { background: #f8d7da; font-weight: bold; }
 td.expected { background: #fff3cd; } td.fixed { background: #cde8ff; }
-td.informational, td.pending { background: #e8eaf6; } td.not-run { background: #eee; }
+td.informational, td.pending { background: #e8eaf6; }
+td.not-run, td.skipped { background: #eee; }
 pre { background: #f6f6f6; padding: 6px; overflow-x: auto; white-space: pre-wrap; }
 section { border-top: 1px solid #ccc; margin-top: 1em; }
 """
@@ -327,7 +334,7 @@ def write_html(report: Report, path: Path) -> None:
             result = graded[name][index]
             anchor = f"{name}-{case.id}"
             label = esc(result.grade)
-            if not result.outcome.passed and not result.outcome.not_run:
+            if result.outcome.differences:
                 label = f'<a href="#{esc(anchor)}">{label}</a>'
                 details.append(detail(report, name, result, anchor))
             css = result.grade.replace(" ", "-")

@@ -26,8 +26,13 @@ from forge_conformance.cases import (
     run_case,
 )
 from forge_conformance.expectations import Expectation
+from forge_conformance.safe import run_safely
+from forge_conformance.variation import Variation
 
-GRADES = ("pass", "fail", "expected", "fixed", "informational", "pending", "not run")
+GRADES = (
+    "pass", "fail", "expected", "fixed", "informational", "pending", "not run",
+    "skipped",
+)  # fmt: skip
 """Every grade a result can get, in the order reports count them:
 
 - pass: a MUST of the contract, met;
@@ -36,7 +41,8 @@ GRADES = ("pass", "fail", "expected", "fixed", "informational", "pending", "not 
 - fixed: met, though the expectations file says broken: the entry can go;
 - informational: behaviour the contract leaves open, reported, never failing;
 - pending: a case newer than the contract version pinned, failing only when strict;
-- not run: never sent (its server had stopped answering).
+- not run: never sent, its server having stopped answering;
+- skipped: never sent, as safe mode cannot judge it (the reason says why).
 """
 
 
@@ -114,6 +120,7 @@ class Report:
     strict: bool = False
     rules_url: str = RULES_URL
     seed: int | None = None
+    mode: str = "destructive"
 
     def results(self, name: str) -> list[Result]:
         """``name``'s outcomes, graded."""
@@ -148,6 +155,8 @@ def grade(
     case = outcome.case
     if outcome.not_run:
         return Result(outcome, "not run", outcome.not_run)
+    if outcome.skipped:
+        return Result(outcome, "skipped", outcome.skipped)
     if case.grade == "informational":
         return Result(outcome, "informational")
     if case.id in newer:
@@ -190,6 +199,11 @@ def unreachable(urls: Mapping[str, str], timeout: float = 10) -> dict[str, str]:
     return problems
 
 
+MODES = ("safe", "destructive")
+"""safe: a server as it is, only the run's own users touched (``safe.py``);
+destructive: every user deleted before each case, as the cases are written."""
+
+
 def run(
     urls: Mapping[str, str],
     cases: list[Case],
@@ -197,19 +211,27 @@ def run(
     token: str | None = None,
     advance: Callable[[], None] = lambda: None,
     stopped: Callable[[str], None] = lambda line: None,
+    mode: str = "destructive",
+    variation: Variation | None = None,
 ) -> Report:
-    """Run ``cases`` against each server, started with the API ``token`` or none;
-    ``advance`` is called after each run.
+    """Run ``cases`` against each server, started with the API ``token`` or none, in
+    ``mode``, each case varied by ``variation`` if given; ``advance`` is called after
+    each run.
 
     A server that stops answering (a transport error, then no /healthz) gets its
     remaining cases marked as not run, and ``stopped`` is told once, in one line.
     """
+    if mode not in MODES:
+        raise ValueError(f"mode {mode!r}: want one of {', '.join(MODES)}")
     report = Report(urls, list(cases), with_token=token is not None)
+    report.mode = mode
+    report.seed = variation.seed if variation else None
     for name, url in urls.items():
         outcomes = report.outcomes[name] = []
         with httpx.Client(base_url=url, timeout=timeout) as client:
             for case in cases:
-                outcome = run_on_empty_server(client, case, token)
+                sent = variation.vary(case) if variation else case
+                outcome = run_one(client, sent, token, mode, variation is not None)
                 outcomes.append(outcome)
                 advance()
                 if outcome.differences and (problem := gone(client, outcome)):
@@ -232,12 +254,21 @@ TRANSPORT_ERROR = "transport error: "
 
 
 def run_on_empty_server(
-    client: httpx.Client, case: Case, token: str | None = None
+    client: httpx.Client, case: Case, token: str | None = None, read_back: bool = False
 ) -> Outcome:
     """One case on a server emptied first; a transport failure is a difference too."""
+    return run_one(client, case, token, "destructive", read_back)
+
+
+def run_one(
+    client: httpx.Client, case: Case, token: str | None, mode: str, read_back: bool
+) -> Outcome:
+    """One case in ``mode``; a transport failure is a difference too."""
     try:
+        if mode == "safe":
+            return run_safely(client, case, token)
         delete_every_user(client, token)
-        return run_case(client, case, token)
+        return run_case(client, case, token, read_back)
     except httpx.TransportError as error:
         # Refused, reset or timed out: the case failed, and maybe the server is gone.
         outcome = Outcome(case)

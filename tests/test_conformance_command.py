@@ -146,7 +146,9 @@ def test_token_judges_servers_started_with_one(tmp_path: Path) -> None:
             url, "--case=auth-*", "--case=create-*", f"--token={API_TOKEN}",
             f"--json={report}",
         )  # fmt: skip
-        left_with_users = conformance(url, "--case=create-user-defaults-tier")
+        left_with_users = conformance(
+            url, "--case=create-user-defaults-tier", "--mode=destructive"
+        )
 
     assert with_token.returncode == 0, with_token.stdout + with_token.stderr
     assert "Conformance, servers with an API token" in with_token.stdout
