@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl
 import httpx
 
 from forge_conformance.cases import Case, Outcome, run_case
+from forge_conformance.variation import raw
 
 LARGEST_OFFSET = 2**63 - 1  # R20
 LITERAL_ID = re.compile(r"^/forge/users/([1-9][0-9]*)(?=$|[/?])")
@@ -33,8 +34,7 @@ def why_not(client: httpx.Client, case: Case) -> str:
     steps = [(step["request"], step["status"]) for step in case.setup]
     steps.append((case.request, case.response["status"]))
     for spec, status in steps:
-        raw = "text" in spec or "base64" in spec
-        if raw and spec["method"] in WRITES and 200 <= status < 300:
+        if raw(spec) and spec["method"] in WRITES and 200 <= status < 300:
             return "its raw body may create a user under a name not the run's"
         found = LITERAL_ID.match(spec["path"])
         if found and spec["method"] in WRITES:

@@ -53,57 +53,106 @@ class Variation:
         lead = len(name) - len(name.lstrip())
         return name[:lead] + self.prefix + name[lead:]
 
-    def body(self, value: Any) -> Any:
-        """A JSON value with every ``name`` and ``tier`` member varied, at any depth
-        (a user, a list's items)."""
+    def vary(self, case: Case) -> Case:
+        """``case`` as this run sends it, and the answer it then expects.
+
+        Only JSON bodies are varied: a raw body is sent as written, so a name that
+        only a raw body sent stays as written in the answer, and a case that names
+        a tier in a raw body or an escaped query keeps its tiers.
+        """
+        specs = [step["request"] for step in case.setup] + [case.request]
+        sent = {
+            name.strip()
+            for spec in specs
+            if "json" in spec
+            for name in names(spec["json"])
+        }
+        case_variation = CaseVariation(
+            self, sent, self.tiers if not tiers_hidden(specs) else {}
+        )
+        response = dict(case.response)
+        if "json" in response:
+            response["json"] = case_variation.body(response["json"], answer=True)
+        return replace(
+            case,
+            setup=tuple(
+                {**step, "request": case_variation.request(step["request"])}
+                for step in case.setup
+            ),
+            request=case_variation.request(case.request),
+            response=response,
+        )
+
+
+@dataclass(frozen=True)
+class CaseVariation:
+    """The run's variation as one case can take it."""
+
+    run: Variation
+    sent: set[str]
+    """The names (stripped) the case's JSON bodies send: an answer's are varied."""
+    tiers: Mapping[str, str]
+
+    def body(self, value: Any, answer: bool = False) -> Any:
+        """A JSON value with its ``name`` and ``tier`` members varied, at any depth
+        (a user, a list's items); in an answer, only the names the case sent."""
         if isinstance(value, list):
-            return [self.body(item) for item in value]
+            return [self.body(item, answer) for item in value]
         if not isinstance(value, dict):
             return value
         varied = {}
         for key, member in value.items():
             if key == "name" and isinstance(member, str):
-                varied[key] = self.name(member)
+                keep = answer and member.strip() not in self.sent
+                varied[key] = member if keep else self.run.name(member)
             elif key == "tier" and isinstance(member, str):
-                varied[key] = self.tier(member)
+                varied[key] = self.tiers.get(member, member)
             else:
-                varied[key] = self.body(member)
+                varied[key] = self.body(member, answer)
         return varied
 
-    def path(self, path: str, ids_only: bool = False) -> str:
+    def path(self, path: str) -> str:
         """A request target with its literal user id and its tier filter varied."""
         found = LITERAL_ID.match(path)
         if found and int(found[1]) < LARGEST_ID:
-            path = f"/forge/users/{self.absent_id}" + path[found.end() :]
-        if ids_only:
-            return path
-        return TIER_QUERY.sub(lambda found: f"tier={self.tier(found[1])}", path)
+            path = f"/forge/users/{self.run.absent_id}" + path[found.end() :]
+        return TIER_QUERY.sub(
+            lambda tier: f"tier={self.tiers.get(tier[1], tier[1])}", path
+        )
 
-    def tier(self, tier: str) -> str:
-        return self.tiers.get(tier, tier)
-
-    def request(self, spec: Mapping[str, Any], ids_only: bool) -> dict[str, Any]:
-        if ids_only:
-            return {**spec, "path": self.path(spec["path"], ids_only)}
-        varied = {**spec, "path": self.path(spec["path"], ids_only)}
+    def request(self, spec: Mapping[str, Any]) -> dict[str, Any]:
+        varied = {**spec, "path": self.path(spec["path"])}
         if "json" in spec:
             varied["json"] = self.body(spec["json"])
         return varied
 
-    def vary(self, case: Case) -> Case:
-        """``case`` as this run sends it, and the answer it then expects: its ids
-        only when one of its bodies is raw bytes, whose names stay as written."""
-        specs = [step["request"] for step in case.setup] + [case.request]
-        raw = any("text" in spec or "base64" in spec for spec in specs)
-        response = dict(case.response)
-        if "json" in response and not raw:
-            response["json"] = self.body(response["json"])
-        return replace(
-            case,
-            setup=tuple(
-                {**step, "request": self.request(step["request"], raw)}
-                for step in case.setup
-            ),
-            request=self.request(case.request, raw),
-            response=response,
-        )
+
+def names(value: Any) -> list[str]:
+    """Every string ``name`` member of a JSON value."""
+    if isinstance(value, list):
+        return [name for item in value for name in names(item)]
+    if not isinstance(value, dict):
+        return []
+    found = [v for k, v in value.items() if k == "name" and isinstance(v, str)]
+    return found + [name for v in value.values() for name in names(v)]
+
+
+def tiers_hidden(specs: list[Mapping[str, Any]]) -> bool:
+    """Whether a tier is named where it cannot be traded: in a raw body, or in a
+    tier parameter written otherwise than plainly."""
+    for spec in specs:
+        if raw(spec) and any(
+            tier in str(spec.get("text", spec.get("base64")))
+            for tier in ("Pro", "Enterprise")
+        ):
+            return True
+        query = spec["path"].partition("?")[2]
+        for part in query.split("&"):
+            if part.startswith("tier=") and ("%" in part or "+" in part):
+                return True
+    return False
+
+
+def raw(spec: Mapping[str, Any]) -> bool:
+    """Whether a request's body is bytes as written, not a JSON value."""
+    return "text" in spec or "base64" in spec
