@@ -170,7 +170,8 @@ def run_case(
             kept[step["as"]] = response.json()
     outcome.request = describe(case.request, kept)
     response = outcome.response = send(case.request)
-    outcome.differences = compare(case.response, response, kept)
+    # The answer's differences first, then any read back's.
+    outcome.differences = compare(case.response, response, kept) + outcome.differences
     return outcome
 
 
