@@ -12,13 +12,14 @@ import json
 import shlex
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 from rich.table import Table
 
-from forge_conformance.cases import Outcome, describe_failure, rule_link
+from forge_conformance.cases import Outcome, describe_failure, request_body, rule_link
 from forge_conformance.suite import GRADES, Report, Result
 
 CELLS = {
@@ -226,14 +227,22 @@ def write_badge(report: Report, path: Path) -> None:
     write_text(path, json.dumps(badge(report)) + "\n")
 
 
-def request_bytes(request: httpx.Request) -> bytes:
+def content(request: httpx.Request, spec: Mapping[str, Any]) -> bytes:
+    """A request's body: a chunked one was a stream, so it is the case's bytes."""
+    try:
+        return request.content
+    except httpx.RequestNotRead:
+        return request_body(spec) or b""
+
+
+def request_bytes(request: httpx.Request, body: bytes) -> bytes:
     """A request as it went on the wire, but for a chunked body, shown whole."""
     target = request.extensions.get("target", request.url.raw_path)
     lines = [f"{request.method} {target.decode('latin-1')} HTTP/1.1"]
     lines += [
         f"{k.decode('latin-1')}: {v.decode('latin-1')}" for k, v in request.headers.raw
     ]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + request.content
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
 def response_bytes(response: httpx.Response) -> bytes:
@@ -256,7 +265,7 @@ def shown(data: bytes) -> str:
     return "".join(out)
 
 
-def curl(request: httpx.Request) -> str:
+def curl(request: httpx.Request, body: bytes) -> str:
     """A curl command that sends ``request`` again: its target as written, only its
     own headers (curl's Content-Type for a body is taken off), its body's bytes."""
     target = request.extensions.get("target", request.url.raw_path).decode("latin-1")
@@ -271,17 +280,17 @@ def curl(request: httpx.Request) -> str:
             words += ["-H", f"{name}: {value.decode('latin-1')}"]
     if "transfer-encoding" in names:
         words += ["-H", "Transfer-Encoding: chunked"]
-    if not request.content:
+    if not body:
         return shlex.join(words)
     if "content-type" not in names:
         words += ["-H", "Content-Type:"]
     try:
-        body = request.content.decode("utf-8")
+        text = body.decode("utf-8")
     except UnicodeDecodeError:
-        body = ""
-    if body and all(char.isprintable() for char in body):
-        return shlex.join([*words, "--data-binary", body])
-    encoded = base64.b64encode(request.content).decode("ascii")
+        text = ""
+    if text and all(char.isprintable() for char in text):
+        return shlex.join([*words, "--data-binary", text])
+    encoded = base64.b64encode(body).decode("ascii")
     return f"echo {encoded} | base64 -d | {shlex.join([*words, '--data-binary', '@-'])}"
 
 
@@ -358,14 +367,19 @@ def detail(report: Report, name: str, result: Result, anchor: str) -> str:
         f"<p>{esc(result.note)}</p>" if result.note else "",
         f"<pre>{esc(text)}</pre>",
     ]
-    for number, response in enumerate(outcome.exchanges, start=1):
+    specs = [step["request"] for step in outcome.case.setup] + [outcome.case.request]
+    for number, (response, spec) in enumerate(
+        zip(outcome.exchanges, specs, strict=False), start=1
+    ):
         own = response is outcome.response
         step = "the case's request" if own else f"setup step {number}"
-        sent = shown(request_bytes(response.request))
+        body = content(response.request, spec)
+        sent = shown(request_bytes(response.request, body))
+        again = curl(response.request, body)
         parts += [
             f"<h4>{esc(step)}: sent</h4><pre>{esc(sent)}</pre>",
             f"<h4>got</h4><pre>{esc(shown(response_bytes(response)))}</pre>",
-            f"<h4>again, with curl</h4><pre>{esc(curl(response.request))}</pre>",
+            f"<h4>again, with curl</h4><pre>{esc(again)}</pre>",
         ]
     parts.append("</section>")
     return "\n".join(parts)

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from forge_conformance import versions
+from forge_conformance.variation import Variation
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
@@ -166,11 +167,11 @@ def test_every_report_grades_each_case(
     badge = tmp_path / "badge.json"
 
     result = conformance(
-        f"--url=broken={broken}", f"--contract={contract}",
+        f"--url=broken={broken}", f"--contract={contract}", "--mode=destructive",
         "--contract-version=1.0.0", f"--expect={expect}",
         f"--junit={files['xml']}", f"--json={files['json']}",
         f"--html={files['html']}", f"--badge={badge}",
-        "--rules-url=https://example.org/contract/README.md",
+        "--rules-url=https://example.org/contract/README.md", "--seed=5",
     )  # fmt: skip
 
     assert result.returncode == 1, result.stdout + result.stderr
@@ -226,9 +227,10 @@ def test_every_report_grades_each_case(
     page = files["html"].read_text()
     assert "<script" not in page  # self-contained: nothing to run
     assert "http-equiv" not in page
-    assert "GET /forge/users/7 HTTP/1.1" in page  # the bytes sent
+    absent = Variation.from_seed(5).absent_id  # the run's id for the case's 7
+    assert f"GET /forge/users/{absent} HTTP/1.1" in page  # the bytes sent
     assert "HTTP/1.1 200 OK" in page  # and got
-    assert f"curl -i --path-as-is -X GET {broken}/forge/users/7" in page
+    assert f"curl -i --path-as-is -X GET {broken}/forge/users/{absent}" in page
     assert (
         '<td class="fail" title=""><a href="#broken-read-absent">fail</a></td>' in page
     )
@@ -252,6 +254,7 @@ def test_strict_fails_pending_and_fixed_cases(
     cases = [f"--case={c}" for c in GRADES if c != "read-absent"]
     common = [
         f"--url=broken={broken}",
+        "--mode=destructive",
         f"--contract={contract}",
         "--contract-version=1.0.0",
         f"--expect={expect}",
@@ -290,7 +293,10 @@ def test_a_bad_expectations_file_is_one_line(
     expect.write_text(text)
 
     result = conformance(
-        f"--url=broken={broken}", f"--contract={contract}", f"--expect={expect}"
+        f"--url=broken={broken}",
+        f"--contract={contract}",
+        "--mode=destructive",
+        f"--expect={expect}",
     )
 
     assert result.returncode == 2
@@ -301,7 +307,10 @@ def test_a_bad_expectations_file_is_one_line(
 
 def test_an_unknown_contract_version_is_one_line(contract: Path, broken: str) -> None:
     result = conformance(
-        f"--url=broken={broken}", f"--contract={contract}", "--contract-version=0.9.0"
+        f"--url=broken={broken}",
+        f"--contract={contract}",
+        "--mode=destructive",
+        "--contract-version=0.9.0",
     )
 
     assert result.returncode == 2
@@ -322,8 +331,8 @@ def test_the_html_report_in_a_browser(
     expect.write_text(EXPECT)
     page_file = tmp_path / "report.html"
     conformance(
-        f"--url=broken={broken}", f"--contract={contract}", "--contract-version=1.0.0",
-        f"--expect={expect}", f"--html={page_file}",
+        f"--url=broken={broken}", f"--contract={contract}", "--mode=destructive",
+        "--contract-version=1.0.0", f"--expect={expect}", f"--html={page_file}",
     )  # fmt: skip
     fetched: list[str] = []
     with sync_api.sync_playwright() as playwright:
