@@ -15,9 +15,8 @@ from typing import Any
 
 import httpx
 
-# The light install ships the contract inside the package; a clone has it beside.
-PACKAGED = Path(__file__).resolve().parent / "contract"
-CONTRACT = PACKAGED if PACKAGED.is_dir() else PACKAGED.parents[1] / "contract"
+from forge_conformance.paths import CONTRACT, RULES_URL
+
 CASES = CONTRACT / "cases"
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 SUBSTITUTION = re.compile(r"\{([a-z][a-z0-9_]*)\.([a-z_]+)\}")
@@ -66,11 +65,6 @@ class Outcome:
     @property
     def passed(self) -> bool:
         return not self.differences and not self.not_run and not self.skipped
-
-
-RULES_URL = "contract/README.md"
-"""Where the rules are read, each at its anchor (``#r14``): a team may point it at
-the contract's README on its own forge."""
 
 
 def rule_link(rule: str, rules_url: str = RULES_URL) -> str:

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from forge_conformance import options
-from forge_conformance.cases import CONTRACT, RULES_URL
+from forge_conformance.paths import CONTRACT, RULES_URL
 from forge_conformance.urls import parse_named_urls
 
 app = typer.Typer(pretty_exceptions_enable=False)

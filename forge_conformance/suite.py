@@ -17,8 +17,6 @@ import httpx
 
 from forge_conformance import versions
 from forge_conformance.cases import (
-    CONTRACT,
-    RULES_URL,
     Case,
     Outcome,
     cases_of,
@@ -26,6 +24,7 @@ from forge_conformance.cases import (
     run_case,
 )
 from forge_conformance.expectations import Expectation
+from forge_conformance.paths import CONTRACT, RULES_URL
 from forge_conformance.safe import run_safely
 from forge_conformance.variation import Variation
 

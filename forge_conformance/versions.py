@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from forge_conformance.cases import CONTRACT
+from forge_conformance.paths import CONTRACT
 
 RELEASES = CONTRACT / "releases"
 CHANGELOG = CONTRACT / "CHANGELOG.md"

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from forge_conformance.cases import CONTRACT
+from forge_conformance.paths import CONTRACT
 from tests import markdown
 from tests.fuzz.model import name_error
 

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from forge_conformance import versions
-from forge_conformance.cases import CONTRACT, load_cases
+from forge_conformance.cases import load_cases
+from forge_conformance.paths import CONTRACT
 from forge_conformance.suite import suite
 
 Edit = Callable[[dict[str, Any], dict[str, dict[str, Any]]], None]
