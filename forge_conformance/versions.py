@@ -9,9 +9,12 @@ behaviour, a new required member, a case whose expectation changed are breaking 
 a major version; anything added needs a minor one; and ``contract/CHANGELOG.md`` names
 every change (the case ids, ``openapi.json``, ``problems.json``).
 
-No maintained OpenAPI diff library fits on PyPI (oasdiff is Go; the Python ones found
-are one-author packages that judge only the document, never the cases), so the
-document's diff is the small walk below, tuned to what this contract's document holds.
+No OpenAPI diff library fits: oasdiff is Go; on PyPI, api-schema-diff 1.0.4 and
+api-diff-sentinel 1.0.2, given this document and a copy with one tier fewer in the
+``Tier`` enum and ``tier`` required in ``UserCreate`` (both reached by ``$ref``), each
+found no change at all, and none judges the cases. So the document's diff is the small
+walk below, tuned to what this contract's document holds; it does not follow ``$ref``
+either, but compares the components where they are defined.
 
 ``python -m forge_conformance.versions`` writes the release of the live version, once.
 """
