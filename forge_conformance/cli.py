@@ -59,8 +59,8 @@ def conformance(
         Path | None,
         typer.Option(
             metavar="FILE",
-            help="Your known failures (TOML: [case-id] reason = ..., link = ...):"
-            " reported as expected, and as fixed once they pass.",
+            help="Your known failures (TOML: a table per case id, with a reason and"
+            " an optional link): reported as expected, and as fixed once they pass.",
             show_default=False,
         ),
     ] = None,
