@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from forge_conformance import versions
 from forge_conformance.cases import load_cases
@@ -72,6 +73,26 @@ def test_the_live_contract_is_its_release_and_the_history_keeps_the_policy() -> 
     live = versions.live()
     assert live.version in versions.released()
     assert versions.load(live.version) == live
+
+
+@pytest.mark.parametrize("version", versions.released())
+def test_every_release_is_whole_and_its_cases_valid(version: str) -> None:
+    """A release holds its document, its problems and case files that the case
+    format (which only ever gains optional members) still reads."""
+    release = versions.load(version)
+    schema = json.loads((CONTRACT / "case.schema.json").read_text())
+
+    assert release.version == version == release.openapi["info"]["version"]
+    assert release.problems
+    for name, content in release.case_files.items():
+        errors = [e.message for e in Draft202012Validator(schema).iter_errors(content)]
+        assert errors == [], name
+    ids = [
+        case_id
+        for content in release.case_files.values()
+        for case_id in (case["id"] for case in content["cases"])
+    ]
+    assert len(ids) == len(set(ids))
 
 
 def test_each_release_judges_its_own_cases() -> None:
