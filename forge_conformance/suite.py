@@ -1,7 +1,8 @@
 """``forge conformance``: the contract's cases against running servers, any language.
 
-Each case runs on every implementation in turn, after the implementation's users are
-deleted through its own API (so point it only at data you can lose), and each result is
+Each case runs on every implementation in turn, varied by the run's seed
+(``variation.py``), either on the server as it is, touching only its own users
+(``safe.py``), or after every user is deleted (destructive). Each result is then
 graded: a team pins the contract version it implements, so a case newer than that is
 pending; a case of what the contract leaves open is informational; and a team's
 expectations file turns its known failures into expected ones. ``reports.py`` shows

@@ -88,9 +88,9 @@ def test_every_release_is_whole_and_its_cases_valid(version: str) -> None:
         errors = [e.message for e in Draft202012Validator(schema).iter_errors(content)]
         assert errors == [], name
     ids = [
-        case_id
+        case["id"]
         for content in release.case_files.values()
-        for case_id in (case["id"] for case in content["cases"])
+        for case in content["cases"]
     ]
     assert len(ids) == len(set(ids))
 
