@@ -74,6 +74,7 @@ def test_the_light_runner_judges_a_live_app_without_any_framework(
             [
                 str(environment / "bin" / "forge-conformance"),
                 f"--url=flask={served.urls['flask']}",
+                "--mode=destructive",  # a server of the test's own: every case
                 f"--json={report}",
             ],
             capture_output=True,
