@@ -33,11 +33,16 @@ CELLS = {
 
 
 def cell(result: Result) -> str:
-    """One result in the matrix; informational and pending say if they matched."""
-    if result.grade in CELLS:
-        return CELLS[result.grade]
-    matched = "passes" if result.outcome.passed else "differs"
-    return f"[cyan]{result.grade}, {matched}[/]"
+    """One result in the terminal's matrix, coloured."""
+    return CELLS.get(result.grade, f"[cyan]{label(result)}[/]")
+
+
+def label(result: Result) -> str:
+    """One result in words: informational and pending say if they matched, since
+    neither fails the run either way."""
+    if result.grade not in ("informational", "pending"):
+        return result.grade
+    return f"{result.grade}, {'passes' if result.outcome.passed else 'differs'}"
 
 
 def title(report: Report) -> str:
@@ -342,12 +347,12 @@ def write_html(report: Report, path: Path) -> None:
         for name in report.urls:
             result = graded[name][index]
             anchor = f"{name}-{case.id}"
-            label = esc(result.grade)
+            words = esc(label(result))
             if result.outcome.differences:
-                label = f'<a href="#{esc(anchor)}">{label}</a>'
+                words = f'<a href="#{esc(anchor)}">{words}</a>'
                 details.append(detail(report, name, result, anchor))
             css = result.grade.replace(" ", "-")
-            parts.append(f'<td class="{css}" title="{esc(result.note)}">{label}</td>')
+            parts.append(f'<td class="{css}" title="{esc(result.note)}">{words}</td>')
         parts.append("</tr>")
     parts.append("</table>")
     if details:

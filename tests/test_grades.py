@@ -357,6 +357,11 @@ def test_the_html_report_in_a_browser(
         finally:
             browser.close()
 
-    assert cells == GRADES
+    assert cells == {
+        **GRADES,
+        "options-health": "informational, differs",
+        "health-query": "pending, passes",
+        "patch-absent": "pending, differs",
+    }
     assert visible
     assert {url for url in fetched if not url.startswith("file:")} == set()
