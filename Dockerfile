@@ -16,8 +16,9 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY contract ./contract
 COPY forge ./forge
+COPY forge_conformance ./forge_conformance
 COPY apps ./apps
-# Editable, as in the README: forge conformance reads contract/ beside the package.
+# Editable, as in the README: forge conformance reads contract/ beside its package.
 RUN python -m pip install -e . \
     && useradd --create-home forge \
     && mkdir data && chown forge data

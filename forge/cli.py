@@ -2,7 +2,8 @@
 measure what the served stack holds.
 
 Each subcommand is a thin layer over a module that does the work: ``serve.py``
-(with ``servers.py``, the commands it runs), ``conformance.py`` and ``reliability.py``.
+(with ``servers.py``, the commands it runs), the ``forge_conformance`` package and
+``reliability.py``.
 """
 
 import sys
@@ -15,7 +16,7 @@ from rich.console import Console
 
 from forge import options
 from forge.proxy import CHOICES as PROXIES
-from forge.urls import parse_named_urls
+from forge_conformance.cli import conformance
 
 app = typer.Typer(
     help="Forge: one API contract, three Python web frameworks.",
@@ -185,120 +186,7 @@ def serve(
         raise typer.Exit(1) from None
 
 
-def parse_urls(options: list[str]) -> dict[str, str]:
-    """``--url NAME=URL`` options as {name: base URL}, in the order given."""
-    try:
-        return parse_named_urls(options)
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="--url") from None
-
-
-@app.command()
-def conformance(
-    url: Annotated[
-        list[str],
-        typer.Option(
-            metavar="NAME=URL",
-            help="A running implementation to judge (repeatable), in any language.",
-            show_default=False,
-        ),
-    ],
-    case: Annotated[
-        list[str] | None,
-        typer.Option(
-            metavar="GLOB",
-            help="Only the cases whose id matches (repeatable), e.g. 'create-*'.",
-            show_default=False,
-        ),
-    ] = None,
-    junit: Annotated[
-        Path | None,
-        typer.Option(
-            metavar="FILE", help="Write a JUnit XML report.", show_default=False
-        ),
-    ] = None,
-    json_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--json", metavar="FILE", help="Write a JSON report.", show_default=False
-        ),
-    ] = None,
-    failures_only: Annotated[
-        bool, typer.Option(help="Show only the cases some implementation failed.")
-    ] = False,
-    timeout: Annotated[
-        float, typer.Option(min=0.1, help="Seconds to wait for each answer.")
-    ] = 10,
-    token: Annotated[
-        str,
-        typer.Option(
-            envvar="FORGE_API_TOKEN",
-            help="The API token the servers were started with (contract R26): runs"
-            " the cases for servers with a token. Default: none, the cases for"
-            " servers without.",
-            show_default=False,
-        ),
-    ] = "",
-) -> None:
-    """Run the contract's cases against running servers and print the matrix.
-
-    Before each case, every user is deleted through the API: point it only at data
-    you can lose. Exits 1 if any case fails on any implementation.
-    """
-    from rich.progress import Progress
-
-    from forge import conformance as judge
-    from forge.cases import describe_failure, load_cases, with_token
-
-    urls = parse_urls(url)
-    api_token = options.api_token(token, "--token")
-    cases = [
-        each
-        for each in judge.select(load_cases(), case or [])
-        if each.applies(api_token)
-    ]
-    if not cases:
-        raise typer.BadParameter(
-            f"no case for a server {with_token(api_token)} matches", param_hint="--case"
-        )
-    junit = options.report_file(junit, "--junit")
-    json_file = options.report_file(json_file, "--json")
-    errors = Console(stderr=True, highlight=False, soft_wrap=True)
-    # One line per server that cannot be judged, rather than a failure per case.
-    unreachable = judge.unreachable(urls, timeout)
-    for line in unreachable.values():
-        errors.print(f"forge conformance: {line}", markup=False)
-    if unreachable:
-        raise typer.Exit(1)
-    with Progress(console=errors, transient=True) as progress:
-        task = progress.add_task("cases", total=len(cases) * len(urls))
-        report = judge.run(
-            urls,
-            cases,
-            timeout,
-            api_token,
-            advance=lambda: progress.advance(task),
-            stopped=lambda line: progress.console.print(
-                f"forge conformance: {line}; its remaining cases are not run",
-                markup=False,
-            ),
-        )
-    if failures_only and report.passed:
-        console.print(f"Every case passed on {', '.join(urls)}: no failures to show.")
-    else:
-        console.print(judge.matrix(report, failures_only))
-    for name in urls:
-        for outcome in report.failures(name):
-            console.print(describe_failure(outcome, name), markup=False)
-    console.print(judge.summary(report))
-    if junit is not None:
-        judge.write_junit(report, junit)
-        console.print(f"JUnit XML: {junit}")
-    if json_file is not None:
-        judge.write_json(report, json_file)
-        console.print(f"JSON: {json_file}")
-    if not report.passed:
-        raise typer.Exit(1)
+app.command()(conformance)
 
 
 @app.command()

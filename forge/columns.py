@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from forge.cases import TIMESTAMP
 from forge.rawhttp import Answer
+from forge_conformance.cases import TIMESTAMP
 
 VARYING_HEADERS = frozenset({"date"})
 """Header fields whose values differ between any two answers, by nature."""

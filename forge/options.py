@@ -4,14 +4,15 @@
 raise ``typer.BadParameter``, which ``cli.run`` prints as one line with exit status 2.
 """
 
-import os
-import re
 import socket
 from pathlib import Path
 
 import typer
 
 from forge.servers import SERVERS
+from forge_conformance.options import api_token as api_token
+from forge_conformance.options import report_file as report_file
+from forge_conformance.options import unwritable
 
 BACKENDS = ("sqlite", "postgresql")
 """The databases every app can use: each picks its own driver for them."""
@@ -58,7 +59,7 @@ def ports(
 
 def elsewhere(options: list[str], apps: list[str], playground: bool) -> dict[str, str]:
     """``--url NAME=URL``: implementations served elsewhere, for the playground."""
-    from forge.urls import parse_named_urls
+    from forge_conformance.urls import parse_named_urls
 
     try:
         urls = parse_named_urls(options)
@@ -140,27 +141,6 @@ def postgres_url(url: str, option: str) -> str:
     return url
 
 
-B64TOKEN = re.compile("[A-Za-z0-9._~+/-]+=*")
-"""RFC 6750's b64token: what one Authorization header can carry as a bearer token."""
-
-
-def api_token(token: str, option: str) -> str | None:
-    """None for no token, or one the apps accept (R26): 32+ b64token characters.
-
-    The apps refuse any other at start; checking here refuses it before anything runs.
-    """
-    if not token:
-        return None
-    if len(token) < 32 or not B64TOKEN.fullmatch(token):
-        raise typer.BadParameter(
-            f"want at least 32 characters, letters, digits and - . _ ~ + / (and = at"
-            f" the end): this one has {len(token)} characters"
-            + ("" if B64TOKEN.fullmatch(token) else ", not all of them those"),
-            param_hint=f"{option} (or FORGE_API_TOKEN)",
-        )
-    return token
-
-
 def data_dir(path: Path) -> Path:
     """A folder this user can write in, or can make; absolute."""
     path = path.absolute()
@@ -170,27 +150,6 @@ def data_dir(path: Path) -> Path:
             f"{str(path)!r}: {problem}", param_hint="--data-dir (or FORGE_DATA_DIR)"
         )
     return path
-
-
-def report_file(path: Path | None, option: str) -> Path | None:
-    """A report to write: not a folder, and in a folder this user can write or make."""
-    if path is None:
-        return None
-    problem = f"{path} is a folder" if path.is_dir() else unwritable(path.parent)
-    if problem:
-        raise typer.BadParameter(f"{str(path)!r}: {problem}", param_hint=option)
-    return path
-
-
-def unwritable(folder: Path) -> str:
-    """Why files cannot be written in ``folder``, made if missing; empty if they can."""
-    folder = folder.absolute()
-    existing = next(place for place in (folder, *folder.parents) if place.exists())
-    if not existing.is_dir():
-        return f"{existing} is a file, not a folder"
-    if not os.access(existing, os.W_OK | os.X_OK):
-        return f"{existing} is not writable"
-    return ""
 
 
 def proxy(choice: str, instances: int) -> str | None:

@@ -5,7 +5,7 @@ composes a request, or picks one of the contract's conformance cases, and its AP
 sends it from here (not from the browser, so CORS and the browser's header rules play
 no part): a composed request to every app at once, as raw bytes
 (``forge/rawhttp.py``); a case to each app in turn, through the runner
-``forge conformance`` uses (``forge/cases.py``, ``forge/conformance.py``), so that
+``forge conformance`` uses (``forge_conformance/cases.py``, ``suite.py``), so that
 the page and the suite can never disagree. The answers come back as columns
 (``forge/columns.py``) with every difference between them, and each column links to
 the app's lines that cite the case's rules (``forge/citations.py``).
@@ -30,10 +30,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from forge import rawhttp
-from forge.cases import Case, Outcome, load_cases
 from forge.citations import citations, excerpt
 from forge.columns import body_lines, differences
-from forge.conformance import run_on_empty_server
+from forge_conformance.cases import Case, Outcome, load_cases
+from forge_conformance.suite import run_on_empty_server
 
 NAME = "playground"
 """Its name in forge serve's options, table and log."""
@@ -172,8 +172,9 @@ class Playground:
         if not confirmed(payload):
             raise Problem(
                 HTTPStatus.PRECONDITION_REQUIRED,
-                f"A case starts from an empty server, as forge conformance does: it"
-                f" deletes every user of {', '.join(names)} first. Run it?",
+                "A case starts from an empty server, as forge conformance --mode"
+                f" destructive does: it deletes every user of {', '.join(names)}"
+                " first. Run it?",
                 "confirmed",
             )
 

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from forge_conformance.paths import CONTRACT
+
 CHOICES = ("auto", "haproxy", "none")
 """``--proxy``: HAProxy if installed, HAProxy or fail, or none."""
 
@@ -75,8 +77,6 @@ def find_haproxy() -> str | None:
 
 def problem_response(status: int) -> bytes:
     """The whole HTTP response HAProxy sends for ``status``: an R27 problem (R5)."""
-    from forge.cases import CONTRACT  # and httpx with it: not for `forge --help`
-
     problems = json.loads((CONTRACT / "problems.json").read_text(encoding="utf-8"))
     # R27's own, and R25's 500 for an error inside HAProxy.
     problem = {**problems["problems"], **problems["server_problems"]}[

@@ -23,11 +23,11 @@ import pytest
 import time_machine
 from time_machine import Traveller as Clock
 
-from forge.cases import delete_every_user
-from forge.conformance import health_problem, unreachable
 from forge.databases import drop_database, ensure_database
 from forge.servers import SERVERS, app_database_url
-from forge.urls import parse_named_urls
+from forge_conformance.cases import delete_every_user
+from forge_conformance.suite import health_problem, unreachable
+from forge_conformance.urls import parse_named_urls
 from tests.contract import API_TOKEN
 from tests.databases import NO_POSTGRES, POSTGRES_URL, empty_users
 from tests.inprocess import IMPLEMENTATIONS, ClientFactory

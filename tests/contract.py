@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from forge.cases import CONTRACT
+from forge_conformance.paths import CONTRACT
 from tests import markdown
 from tests.fuzz.model import name_error
 
@@ -49,7 +49,11 @@ def assert_problem(response: httpx.Response, name: str) -> None:
 
 def readme_rules() -> list[str]:
     """The rule ids of the README's bold rule headings, in order."""
-    return re.findall(r"^\*\*(R\d+)\. ", markdown.read(README), flags=re.MULTILINE)
+    return re.findall(RULE_HEADING, markdown.read(README), flags=re.MULTILINE)
+
+
+RULE_HEADING = r'^(?:<a id="r\d+"></a>)?\*\*(R\d+)\. '
+"""A rule's bold heading, after the anchor the reports link to (``#r14``)."""
 
 
 def readme_tiers() -> list[str]:

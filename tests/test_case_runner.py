@@ -1,4 +1,5 @@
-"""The case runner of ``forge.cases``: it sends what a case says and fails when it must.
+"""The case runner of ``forge_conformance.cases``: it sends what a case says and
+fails when it must.
 
 A fake server (httpx.MockTransport, or a socket where the bytes on the wire matter)
 answers each request, so these tests need no app.
@@ -13,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from forge.cases import Case, run_case
+from forge_conformance.cases import Case, run_case
 
 Answer = Callable[[httpx.Request], httpx.Response]
 USER = {

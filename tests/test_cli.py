@@ -133,16 +133,25 @@ def test_database_url_error_hides_the_password() -> None:
 def test_readme_workflow_runs_forge_conformance_with_real_options(
     tmp_path: Path,
 ) -> None:
-    """The README's CI workflow is valid YAML and its `forge conformance` line runs."""
-    workflow = yaml.safe_load(markdown.fenced_block(markdown.read(README), "yaml"))
+    """The README's CI workflow is valid YAML, installs the light runner, and its
+    `forge-conformance` line runs (as `forge conformance`, the same command)."""
+    workflow = next(
+        yaml.safe_load(block)
+        for block in markdown.fenced_blocks(markdown.read(README), "yaml")
+        if block.startswith("name: forge conformance")
+    )
     steps = workflow["jobs"]["conformance"]["steps"]
+    install = next(
+        step["run"] for step in steps if "pip install" in step.get("run", "")
+    )
+    assert 'python -m pip install "$RUNNER_TEMP/forge/runner"' in install
     judge = next(
-        step["run"] for step in steps if "forge conformance" in step.get("run", "")
+        step["run"] for step in steps if "forge-conformance" in step.get("run", "")
     )
     with answering_wrong() as wrong:  # a server that gets every case wrong
         arguments = [
             argument.replace("http://127.0.0.1:9000", wrong)
-            for argument in shlex.split(judge)[2:]  # after "forge conformance"
+            for argument in shlex.split(judge)[1:]  # after "forge-conformance"
         ]
         result = forge("conformance", *arguments, "--case=read-*", cwd=tmp_path)
 
@@ -150,6 +159,8 @@ def test_readme_workflow_runs_forge_conformance_with_real_options(
     assert result.returncode == 1, result.stderr
     assert (tmp_path / "reports" / "conformance.xml").is_file()
     assert (tmp_path / "reports" / "conformance.json").is_file()
+    assert (tmp_path / "reports" / "conformance.html").is_file()
+    assert (tmp_path / "reports" / "badge.json").is_file()
 
 
 def suite(

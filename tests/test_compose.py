@@ -73,6 +73,9 @@ def test_dockerfile_installs_as_the_readme_does() -> None:
     assert "python -m pip install -e ." in dockerfile
     assert "apt-get install --yes --no-install-recommends haproxy" in dockerfile
     assert 'CMD ["forge", "serve", "--host", "0.0.0.0"]' in dockerfile
+    # Every folder `forge serve` imports or reads from is in the image.
+    for folder in ("contract", "forge", "forge_conformance", "apps"):
+        assert f"COPY {folder} ./{folder}\n" in dockerfile, folder
 
 
 def without_docker(command: list[str], port: int) -> list[str]:

@@ -7,7 +7,7 @@ and with one (R26). Live, the servers have the mode ``--forge-token`` says.
 import httpx
 import pytest
 
-from forge.cases import Case, describe_failure, load_cases, run_case
+from forge_conformance.cases import Case, describe_failure, load_cases, run_case
 
 CASES = load_cases()
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from forge.cases import load_cases
-from forge.conformance import select
+from forge_conformance.cases import load_cases
+from forge_conformance.suite import select
 from tests.contract import API_TOKEN
 from tests.live import Served, answering_wrong, forge_serve, free_port
 
@@ -58,7 +58,7 @@ def test_conforming_servers_pass_with_reports(served: Served, tmp_path: Path) ->
         assert suite.get("failures") == "0"
         assert len(suite.findall("testcase")) == len(CREATE_CASES)
     data = json.loads(report.read_text())
-    assert data["implementations"]["flask"]["passed"] == len(CREATE_CASES)
+    assert data["implementations"]["flask"]["pass"] == len(CREATE_CASES)
     assert [case["id"] for case in data["cases"]] == [c.id for c in CREATE_CASES]
 
 
@@ -82,7 +82,7 @@ def test_a_wrong_server_fails_with_request_and_difference(
     assert suite is not None
     assert suite.get("failures") == str(len(CREATE_CASES))
     data = json.loads(report.read_text())
-    assert data["implementations"]["wrong"]["passed"] == 0
+    assert data["implementations"]["wrong"]["pass"] == 0
     first = data["cases"][0]["results"]["wrong"]
     assert first["passed"] is False
     assert first["differences"]
@@ -118,10 +118,10 @@ def test_a_server_that_dies_mid_run_leaves_the_rest_not_run(tmp_path: Path) -> N
     assert stopped[0].startswith(f"forge conformance: dying: {url} does not answer")
     assert result.stdout.count("ConnectError") <= 1
     figures = json.loads(report.read_text())["implementations"]["dying"]
-    assert figures["passed"] == 0
-    assert figures["failed"] >= 1
+    assert figures["pass"] == 0
+    assert figures["fail"] >= 1
     assert figures["not_run"] > 0
-    assert figures["failed"] + figures["not_run"] == len(CREATE_CASES)
+    assert figures["fail"] + figures["not_run"] == len(CREATE_CASES)
 
 
 def test_failures_only_with_no_failures_says_so(served: Served) -> None:
@@ -144,12 +144,15 @@ def test_token_judges_servers_started_with_one(tmp_path: Path) -> None:
         without = conformance(url, "--case=create-user-defaults-tier")
         with_token = conformance(
             url, "--case=auth-*", "--case=create-*", f"--token={API_TOKEN}",
-            f"--json={report}",
+            f"--json={report}", "--mode=destructive",
         )  # fmt: skip
-        left_with_users = conformance(url, "--case=create-user-defaults-tier")
+        left_with_users = conformance(
+            url, "--case=create-user-defaults-tier", "--mode=destructive"
+        )
 
     assert with_token.returncode == 0, with_token.stdout + with_token.stderr
-    assert "Conformance, servers with an API token" in with_token.stdout
+    assert "Conformance to contract" in with_token.stdout
+    assert "servers with an API token" in with_token.stdout
     data = json.loads(report.read_text())
     assert data["with_api_token"] is True
     ids = {case["id"] for case in data["cases"]}

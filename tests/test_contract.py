@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
-from forge.cases import CONTRACT
+from forge_conformance.paths import CONTRACT
 from tests import markdown
 from tests.contract import (
     ALLOW,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.contract import RULE_HEADING
 from tests.markdown import read, table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -201,6 +202,6 @@ def test_natively_broken_rule_cited_in_app(app: str, rule: str) -> None:
 def test_natively_broken_rules_are_contract_rules() -> None:
     """The table above cites only rules the contract defines."""
     contract = read(ROOT / "contract" / "README.md")
-    defined = set(re.findall(r"^\*\*(R\d+)\. ", contract, flags=re.MULTILINE))
+    defined = set(re.findall(RULE_HEADING, contract, flags=re.MULTILINE))
 
     assert {rule for rules in NATIVELY_BROKEN.values() for rule in rules} <= defined

@@ -22,7 +22,13 @@ from openapi_spec_validator import (
     validate,
 )
 
-from forge.cases import CONTRACT, Case, delete_every_user, load_cases, run_case
+from forge_conformance.cases import (
+    Case,
+    delete_every_user,
+    load_cases,
+    run_case,
+)
+from forge_conformance.paths import CONTRACT
 from tests import markdown
 from tests.contract import JSON, openapi_document
 from tests.openapi_check import load, response_mismatch

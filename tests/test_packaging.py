@@ -21,8 +21,10 @@ from tests.markdown import fenced_blocks, read, section
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+RUNNER = tomllib.loads((ROOT / "runner" / "pyproject.toml").read_text())["project"]
 FIRST_PARTY = {
     "forge",
+    "forge_conformance",
     "tests",
     "fastapi_forge",
     "flask_forge",
@@ -91,9 +93,34 @@ def python_files(*folders: str) -> list[Path]:
 def test_runtime_installs_what_the_apps_and_forge_import() -> None:
     """`pip install -e .` is enough to run every app and `forge serve`."""
     bench = set(python_files("forge/bench"))
-    code = [path for path in python_files("apps", "forge") if path not in bench]
+    code = [
+        path
+        for path in python_files("apps", "forge", "forge_conformance")
+        if path not in bench
+    ]
 
     assert missing(code, PROJECT["dependencies"]) == []
+
+
+def test_light_install_installs_what_the_runner_imports() -> None:
+    """`pip install ./runner` is enough to run `forge-conformance`, and asks for each
+    package as the full install does, so that the two never disagree."""
+    assert missing(python_files("forge_conformance"), RUNNER["dependencies"]) == []
+    assert set(RUNNER["dependencies"]) <= set(PROJECT["dependencies"])
+
+
+def test_the_runner_imports_none_of_forge_or_the_apps() -> None:
+    """The light install ships ``forge_conformance`` alone: it may import itself and
+    the standard library, and its three dependencies."""
+    own = set()
+    for path in python_files("forge_conformance"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                own.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Import):
+                own |= {alias.name.split(".")[0] for alias in node.names}
+
+    assert own & FIRST_PARTY == {"forge_conformance"}
 
 
 def test_bench_extra_installs_what_forge_bench_imports() -> None:
@@ -123,7 +150,9 @@ def test_linters_are_not_needed_to_run_anything() -> None:
     dev_only = {r.name.lower() for r in dev if r.name != "forge"} - runtime_and_test
     used = {
         provider
-        for module in imported(python_files("apps", "forge", "tests"))
+        for module in imported(
+            python_files("apps", "forge", "forge_conformance", "tests")
+        )
         for provider in providers(module)
     }
 

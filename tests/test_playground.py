@@ -16,11 +16,11 @@ import httpx
 import pytest
 
 from forge import playground, rawhttp
-from forge.cases import load_cases
 from forge.citations import citations
 from forge.columns import body_lines, differences
-from forge.conformance import run_on_empty_server
 from forge.rawhttp import Answer, ComposeError, compose, framing, request_bytes
+from forge_conformance.cases import load_cases
+from forge_conformance.suite import run_on_empty_server
 from tests.live import answering_wrong, forge_serve, free_port
 
 CHUNKED_ANSWER = (

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from forge.cases import load_cases
 from forge.servers import SERVERS
+from forge_conformance.cases import load_cases
 from tests.live import Served, forge_serve
 
 if TYPE_CHECKING:

@@ -29,10 +29,10 @@ import httpx
 from forge.bench import machine, wrk
 from forge.bench.ladder import RUNG_NAMES as RUNGS
 from forge.bench.ladder import SCENARIOS, Rung, Scenario
-from forge.cases import load_cases
-from forge.conformance import run as conformance
 from forge.launch import free_port
 from forge.servers import SERVERS
+from forge_conformance.cases import load_cases
+from forge_conformance.suite import run as conformance
 
 HOST = "127.0.0.1"
 WORKERS = 2

@@ -18,7 +18,8 @@ from urllib.parse import unquote_to_bytes
 import httpx
 from openapi_core import OpenAPI
 
-from forge.cases import CONTRACT, TIMESTAMP
+from forge_conformance.cases import TIMESTAMP
+from forge_conformance.paths import CONTRACT
 from tests.contract import ALLOW, PROBLEMS, openapi_document, problem
 from tests.openapi_check import load, response_mismatch
 

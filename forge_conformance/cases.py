@@ -15,7 +15,8 @@ from typing import Any
 
 import httpx
 
-CONTRACT = Path(__file__).resolve().parents[1] / "contract"
+from forge_conformance.paths import CONTRACT, RULES_URL
+
 CASES = CONTRACT / "cases"
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 SUBSTITUTION = re.compile(r"\{([a-z][a-z0-9_]*)\.([a-z_]+)\}")
@@ -35,6 +36,8 @@ class Case:
     source: str = ""
     token: bool | None = None
     """True: only for a server with an API token (R26); False: only without one."""
+    grade: str = "must"
+    """"must": a MUST of the contract; "informational": what it leaves open."""
 
     def applies(self, token: str | None) -> bool:
         """Whether the case is for a server with ``token`` (None: no token)."""
@@ -52,14 +55,28 @@ class Outcome:
     """Why the case was never sent, when its server stopped answering before it."""
     response: httpx.Response | None = None
     """The answer to the case's own request, once sent: the playground shows it."""
+    exchanges: list[httpx.Response] = field(default_factory=list)
+    """Every answer got, setup first, each with its request: reports replay them."""
+    created: list[int] = field(default_factory=list)
+    """The ids of the users this case created, in order: safe mode removes them."""
+    skipped: str = ""
+    """Why the case was not sent in this mode (safe mode cannot judge it)."""
 
     @property
     def passed(self) -> bool:
-        return not self.differences and not self.not_run
+        return not self.differences and not self.not_run and not self.skipped
 
 
-def describe_failure(outcome: Outcome, implementation: str) -> str:
-    """A failed case as every report shows it: the case, the request, each difference.
+def rule_link(rule: str, rules_url: str = RULES_URL) -> str:
+    """The address of one rule of ``contract/README.md``."""
+    return f"{rules_url}#{rule.lower()}"
+
+
+def describe_failure(
+    outcome: Outcome, implementation: str, rules_url: str = RULES_URL
+) -> str:
+    """A failed case as every report shows it: the case, the request, each difference,
+    and where to read each rule it checks.
 
     One format for ``forge conformance`` and the pytest suite, so that a failure reads
     the same wherever it is met.
@@ -73,33 +90,48 @@ def describe_failure(outcome: Outcome, implementation: str) -> str:
     if outcome.request:
         lines.append(f"  request: {outcome.request}")
     lines += [f"  - {difference}" for difference in outcome.differences]
+    lines.append(
+        "  rules: " + ", ".join(rule_link(rule, rules_url) for rule in case.rules)
+    )
     return "\n".join(lines)
 
 
 def load_cases(directory: Path = CASES) -> list[Case]:
     """Every case of every file in ``directory``, in file then case order."""
-    cases = []
-    for path in sorted(directory.glob("*.json")):
-        for raw in json.loads(path.read_text(encoding="utf-8"))["cases"]:
-            cases.append(
-                Case(
-                    id=raw["id"],
-                    rules=tuple(raw["rules"]),
-                    title=raw["title"],
-                    request=raw["request"],
-                    response=raw["response"],
-                    setup=tuple(raw.get("setup", ())),
-                    source=path.name,
-                    token=raw.get("token"),
-                )
-            )
-    return cases
+    files = {
+        path.name: json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(directory.glob("*.json"))
+    }
+    return cases_of(files)
 
 
-def run_case(client: httpx.Client, case: Case, token: str | None = None) -> Outcome:
+def cases_of(files: Mapping[str, Mapping[str, Any]]) -> list[Case]:
+    """The cases of case files given as {file name: its JSON}, in that order."""
+    return [
+        Case(
+            id=raw["id"],
+            rules=tuple(raw["rules"]),
+            title=raw["title"],
+            request=raw["request"],
+            response=raw["response"],
+            setup=tuple(raw.get("setup", ())),
+            source=name,
+            token=raw.get("token"),
+            grade=raw.get("grade", "must"),
+        )
+        for name, content in files.items()
+        for raw in content["cases"]
+    ]
+
+
+def run_case(
+    client: httpx.Client, case: Case, token: str | None = None, read_back: bool = False
+) -> Outcome:
     """Send the case's setup and request through ``client`` and compare the answer.
 
-    ``token`` is the API token the server was started with (R26), if any.
+    ``token`` is the API token the server was started with (R26), if any. With
+    ``read_back``, every user created is read back at once, and must be the one the
+    create answered: a server cannot pass by answering a create it did not keep.
     """
     if not case.applies(token):
         raise ValueError(f"case {case.id} is not for a server {with_token(token)}")
@@ -110,7 +142,14 @@ def run_case(client: httpx.Client, case: Case, token: str | None = None) -> Outc
     )
 
     def send(spec: Mapping[str, Any]) -> httpx.Response:
-        return send_request(client, spec, kept, token, authorization)
+        response = send_request(client, spec, kept, token, authorization)
+        outcome.exchanges.append(response)
+        created = created_id(spec, response)
+        if created is not None:
+            outcome.created.append(created)
+            if read_back:
+                outcome.differences += read_user_back(client, created, response)
+        return response
 
     for number, step in enumerate(case.setup, start=1):
         response = send(step["request"])
@@ -125,8 +164,43 @@ def run_case(client: httpx.Client, case: Case, token: str | None = None) -> Outc
             kept[step["as"]] = response.json()
     outcome.request = describe(case.request, kept)
     response = outcome.response = send(case.request)
-    outcome.differences = compare(case.response, response, kept)
+    # The answer's differences first, then any read back's.
+    outcome.differences = compare(case.response, response, kept) + outcome.differences
     return outcome
+
+
+def created_id(spec: Mapping[str, Any], response: httpx.Response) -> int | None:
+    """The id of the user a create made, or None when it made none."""
+    if spec["method"] != "POST" or response.status_code != 201:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    user_id = body.get("id") if isinstance(body, dict) else None
+    return user_id if type(user_id) is int else None
+
+
+def read_user_back(
+    client: httpx.Client, user_id: int, created: httpx.Response
+) -> list[str]:
+    """What is wrong with reading back the user a create answered, if anything."""
+    response = client.get(f"/forge/users/{user_id}")
+    if response.status_code != 200:
+        return [
+            f"read back: GET /forge/users/{user_id} answered {response.status_code},"
+            " not the user just created"
+        ]
+    try:
+        same = response.json() == created.json()
+    except ValueError:
+        same = False
+    if same:
+        return []
+    return [
+        f"read back: GET /forge/users/{user_id} answered {response.text[:300]},"
+        f" not the user created, {created.text[:300]}"
+    ]
 
 
 def delete_every_user(client: httpx.Client, token: str | None = None) -> None:
