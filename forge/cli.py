@@ -1,8 +1,9 @@
-"""The ``forge`` command: serve the three apps, judge any implementation, and
-measure what the served stack holds.
+"""The ``forge`` command: serve the three apps, judge any implementation, read them
+side by side, and measure what the served stack holds.
 
 Each subcommand is a thin layer over a module that does the work: ``serve.py``
-(with ``servers.py``, the commands it runs), ``conformance.py`` and ``reliability.py``.
+(with ``servers.py``, the commands it runs), ``conformance.py``, ``compare.py``
+and ``reliability.py``.
 """
 
 import sys
@@ -461,3 +462,57 @@ def bench(
     if markdown is not None:
         benchmark.write_markdown(result, markdown)
         console.print(f"Markdown: {markdown}")
+
+
+@app.command()
+def compare(
+    concern: Annotated[
+        str,
+        typer.Argument(
+            help="The concern to show, by id or title: handlers, errors, ...",
+            show_default=False,
+        ),
+    ] = "",
+    list_all: Annotated[
+        bool,
+        typer.Option(
+            "--list", help="List every concern, its rules, cases and line counts."
+        ),
+    ] = False,
+    markdown: Annotated[
+        bool,
+        typer.Option(help="With --list: the table as Markdown, as the README has it."),
+    ] = False,
+) -> None:
+    """Show one concern (how each app builds it, its rules and cases) from the three
+    apps side by side.
+
+    Each line under a rule comment (# R14: ...) is a contract bridge, highlighted;
+    the rest is the framework's own idiom.
+    """
+    from forge import compare as reader
+    from forge import concerns as concern_map
+
+    chosen = sum([bool(concern), list_all])
+    if chosen != 1:
+        raise typer.BadParameter("give one of CONCERN or --list")
+    if markdown and not list_all:
+        raise typer.BadParameter("--markdown goes with --list")
+    try:
+        concerns = concern_map.load()
+    except concern_map.MappingError as error:
+        sys.stderr.write(f"forge compare: the concern map is broken: {error}\n")
+        raise typer.Exit(1) from None
+    if list_all:
+        if markdown:
+            typer.echo(reader.markdown_table(concerns), nl=False)
+        else:
+            console.print(reader.concern_list(concerns))
+        return
+    try:
+        found = concern_map.find(concerns, concern)
+    except KeyError as error:
+        raise typer.BadParameter(error.args[0], param_hint="CONCERN") from None
+    # The terminal's width, or COLUMNS; rich's 80 into a pipe: the code stacked.
+    terminal = Console(highlight=False)
+    terminal.print(reader.concern_view(found, terminal.width))

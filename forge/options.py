@@ -182,6 +182,14 @@ def report_file(path: Path | None, option: str) -> Path | None:
     return path
 
 
+def report_folder(path: Path, option: str) -> Path:
+    """A folder for a site: not a file, and one this user can write or make."""
+    problem = f"{path} is a file" if path.is_file() else unwritable(path)
+    if problem:
+        raise typer.BadParameter(f"{str(path)!r}: {problem}", param_hint=option)
+    return path
+
+
 def unwritable(folder: Path) -> str:
     """Why files cannot be written in ``folder``, made if missing; empty if they can."""
     folder = folder.absolute()
