@@ -483,6 +483,16 @@ def compare(
         bool,
         typer.Option(help="With --list: the table as Markdown, as the README has it."),
     ] = False,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            help="Write the reader as a static site that works offline: the grid, a"
+            " page per concern and per pair of apps. Runs every conformance case"
+            " against the three apps first, served on free ports.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Show one concern (how each app builds it, its rules and cases) from the three
     apps side by side.
@@ -493,9 +503,9 @@ def compare(
     from forge import compare as reader
     from forge import concerns as concern_map
 
-    chosen = sum([bool(concern), list_all])
+    chosen = sum([bool(concern), list_all, html is not None])
     if chosen != 1:
-        raise typer.BadParameter("give one of CONCERN or --list")
+        raise typer.BadParameter("give one of CONCERN, --list or --html")
     if markdown and not list_all:
         raise typer.BadParameter("--markdown goes with --list")
     try:
@@ -508,6 +518,16 @@ def compare(
             typer.echo(reader.markdown_table(concerns), nl=False)
         else:
             console.print(reader.concern_list(concerns))
+        return
+    if html is not None:
+        from forge import site
+
+        html = options.report_folder(html, "--html")
+        try:
+            site.build(concerns, html, console)
+        except RuntimeError as error:
+            sys.stderr.write(f"forge compare: {error}\n")
+            raise typer.Exit(1) from None
         return
     try:
         found = concern_map.find(concerns, concern)

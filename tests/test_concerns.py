@@ -189,8 +189,8 @@ def test_compare_list_names_every_concern() -> None:
     ("arguments", "message"),
     [
         (("nope",), "no concern 'nope'; the concerns are app, "),
-        ((), "give one of CONCERN or --list"),
-        (("handlers", "--list"), "give one of CONCERN or --list"),
+        ((), "give one of CONCERN, --list or --html"),
+        (("handlers", "--list"), "give one of CONCERN, --list or --html"),
         (("handlers", "--markdown"), "--markdown goes with --list"),
     ],
 )
