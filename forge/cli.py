@@ -536,3 +536,84 @@ def compare(
     # The terminal's width, or COLUMNS; rich's 80 into a pipe: the code stacked.
     terminal = Console(highlight=False)
     terminal.print(reader.concern_view(found, terminal.width))
+
+
+@app.command()
+def ledger(
+    markdown: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Write the ledger (docs/ledger.md).",
+            show_default=False,
+        ),
+    ] = None,
+    json_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--json",
+            metavar="FILE",
+            help="Write each app's passed cases (docs/ledger.json, read by forge"
+            " report).",
+            show_default=False,
+        ),
+    ] = None,
+    case: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="GLOB",
+            help="Only the cases whose id matches (repeatable), e.g. 'create-*'.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Run every conformance case against each framework's minimal app (bench/) and
+    the Forge app: what the framework gives, what the contract costs.
+
+    Each app runs under its production server on a free port of 127.0.0.1. Exits 1
+    if a Forge app failed a case.
+    """
+    import json
+
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from forge import conformance as judge
+    from forge import ledger as run
+    from forge.cases import load_cases
+
+    cases = [c for c in judge.select(load_cases(), case or []) if c.applies(None)]
+    if not cases:
+        raise typer.BadParameter("no case matches", param_hint="--case")
+    markdown = options.report_file(markdown, "--markdown")
+    json_file = options.report_file(json_file, "--json")
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    with Progress(console=errors, transient=True) as progress:
+        task = progress.add_task("cases", total=len(cases) * 6)
+        try:
+            result = run.measure(cases, advance=lambda: progress.advance(task))
+        except RuntimeError as error:
+            errors.print(f"forge ledger: {error}", markup=False)
+            raise typer.Exit(1) from None
+    summary = Table(title=f"The ledger: {len(cases)} cases")
+    for column in ("framework", "out of the box", "right status", "Forge app",
+                   "bridge lines", "costliest rules"):  # fmt: skip
+        summary.add_column(column)
+    for row in run.summary_rows(result):
+        summary.add_row(*row)
+    console.print(summary)
+    if markdown is not None:
+        shown = " ".join(["forge ledger", *sys.argv[2:]])
+        markdown.parent.mkdir(parents=True, exist_ok=True)
+        markdown.write_text(run.markdown(result, shown), encoding="utf-8")
+        console.print(f"Markdown: {markdown}")
+    if json_file is not None:
+        json_file.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(run.as_json(result), indent=1) + "\n"
+        json_file.write_text(text, encoding="utf-8")
+        console.print(f"JSON: {json_file}")
+    failures = run.forge_failures(result)
+    for line in failures:
+        errors.print(f"forge ledger: {line}", markup=False)
+    if failures:
+        raise typer.Exit(1)

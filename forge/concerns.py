@@ -11,6 +11,7 @@ same comments ``tests/test_layout.py`` holds the apps to.
 import ast
 import io
 import json
+import re
 import tokenize
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +22,9 @@ from forge.cases import Case, load_cases
 from forge.citations import RULE, package_folder
 
 APPS = ("fastapi", "flask", "django")
+RULE_ID_COMMENT = re.compile(r"#\s*(R\d+(?:(?:,\s*|\s+and\s+)R\d+)*)\b")
+"""A comment that opens with rule ids (``# R14: ...``, ``# R24, R25: ...``): one
+that only mentions a rule in passing explains, and marks nothing."""
 MAP = Path(__file__).with_name("concerns.json")
 
 
@@ -95,19 +99,36 @@ class Source:
         """The code rows that exist for the contract: each under a rule comment.
 
         A comment after code marks its own statement; a comment on a line of its own
-        marks the statement that follows it (all of its rows, when it spans several).
+        marks the statement that follows it (all of its rows, when it spans several),
+        or inside a statement the line below it. Only a comment opening with rule ids
+        marks anything.
         """
-        marked: set[int] = set()
+        return set(self.bridge_rules)
+
+    @cached_property
+    def bridge_rules(self) -> dict[int, set[str]]:
+        """Each bridge row and the rules its comment cites."""
+        marked: dict[int, set[str]] = {}
         for row, (text, alone) in self.comments.items():
-            if not RULE.search(text):
+            opening = RULE_ID_COMMENT.match(text)
+            if opening is None:
                 continue
-            if alone:
-                span = next((s for s in self.statements if s[0] > row), None)
+            rules = {f"R{number}" for number in RULE.findall(opening[1])}
+            within = next((s for s in self.statements if s[0] <= row <= s[1]), None)
+            if not alone:
+                span = within
+            elif within is not None and within[0] < row:
+                # Inside a statement (a member of a dict, say): the next line alone.
+                below = min((r for r in self.code_rows if r > row), default=row)
+                span = (below, below)
             else:
-                span = next((s for s in self.statements if s[0] <= row <= s[1]), None)
-            if span is not None:
-                marked.update(range(span[0], span[1] + 1))
-        return marked & self.code_rows
+                span = next((s for s in self.statements if s[0] > row), None)
+            if span is None:
+                continue
+            for each in range(span[0], span[1] + 1):
+                if each in self.code_rows:
+                    marked.setdefault(each, set()).update(rules)
+        return marked
 
     def rules(self, rows: range) -> list[str]:
         """The rules the comments in ``rows`` cite, in order of first citation."""

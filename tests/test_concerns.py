@@ -112,14 +112,20 @@ def test_bridge_lines_follow_the_rule_comments(tmp_path: Path) -> None:
         ")\n"
         "plain = 1\n"
         "limit = 2  # R20\n"
-        "# no rule here\n"
+        "# no rule here, only mentioned (R5)\n"
         "other = 3\n"
+        "table = {\n"
+        "    # R24, R25: one member\n"
+        '    "a": 1,\n'
+        '    "b": 2,\n'
+        "}\n"
     )
     source = Source(path)
 
-    assert source.bridge_rows == {5, 6, 7, 9}
-    assert source.code_rows == {5, 6, 7, 8, 9, 11}
-    assert source.rules(range(1, 12)) == ["R14", "R20"]
+    assert source.bridge_rows == {5, 6, 7, 9, 14}
+    assert source.bridge_rules[14] == {"R24", "R25"}
+    assert source.code_rows == {5, 6, 7, 8, 9, 11, 12, 14, 15, 16}
+    assert source.rules(range(1, 17)) == ["R14", "R20", "R5", "R24", "R25"]
 
 
 def test_bridge_line_unmarked_is_counted_as_idiom(tmp_path: Path) -> None:
