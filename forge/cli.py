@@ -6,6 +6,7 @@ Each subcommand is a thin layer over a module that does the work: ``serve.py``
 and ``reliability.py``.
 """
 
+import os
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -617,3 +618,73 @@ def ledger(
         errors.print(f"forge ledger: {line}", markup=False)
     if failures:
         raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    markdown: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Write the comparison (docs/comparison.md).",
+            show_default=False,
+        ),
+    ] = None,
+    ledger_json: Annotated[
+        Path,
+        typer.Option(
+            "--ledger",
+            metavar="FILE",
+            help="forge ledger's JSON: what each framework passes out of the box.",
+        ),
+    ] = Path("docs/ledger.json"),
+    bench_json: Annotated[
+        Path,
+        typer.Option(
+            "--bench",
+            metavar="FILE",
+            help="The latest forge bench JSON: speed, or 'not measured' if absent.",
+        ),
+    ] = Path("docs/benchmarks.json"),
+) -> None:
+    """The seed question's rows (data validation, documentation, performance,
+    database layer, admin, learning curve), each a measurement.
+
+    Serves each Forge app in turn on a free port of 127.0.0.1 (cold start, memory,
+    its OpenAPI beside the contract's and its own answers) and reads the ledger's
+    and the benchmark's JSON for the rest.
+    """
+    from rich.table import Table
+
+    from forge import comparison
+    from forge import concerns as concern_map
+    from forge.cases import load_cases
+
+    markdown = options.report_file(markdown, "--markdown")
+    try:
+        ledger_data = comparison.load_json(ledger_json)
+        bench_data = comparison.load_json(bench_json)
+    except ValueError as error:
+        raise typer.BadParameter(f"not JSON: {error}") from None
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    cases = [case for case in load_cases() if case.applies(None)]
+    before = os.getloadavg()[0]
+    try:
+        served = comparison.measure(
+            cases, say=lambda line: errors.print(line, markup=False)
+        )
+    except RuntimeError as error:
+        errors.print(f"forge report: {error}", markup=False)
+        raise typer.Exit(1) from None
+    load = f"{before:.1f} before, {os.getloadavg()[0]:.1f} after"
+    rows = comparison.rows(concern_map.load(), served, ledger_data, bench_data)
+    table = Table(*comparison.HEADER, title="Measured", show_lines=True)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    if markdown is not None:
+        shown = " ".join(["forge report", *sys.argv[2:]])
+        markdown.parent.mkdir(parents=True, exist_ok=True)
+        text = comparison.markdown(rows, shown, ledger_data, bench_data, load)
+        markdown.write_text(text, encoding="utf-8")
+        console.print(f"Markdown: {markdown}")

@@ -359,4 +359,13 @@ def as_json(run: Run) -> dict[str, Any]:
             rung: [o.case.id for o in outcomes if o.passed]
             for rung, outcomes in run.outcomes.items()
         },
+        "right_status": {
+            rung: [
+                o.case.id
+                for o in outcomes
+                if o.response is not None
+                and o.response.status_code == o.case.response["status"]
+            ]
+            for rung, outcomes in run.outcomes.items()
+        },
     }
