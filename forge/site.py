@@ -315,8 +315,9 @@ def concern_page(
         marks = []
         for app in APPS:
             verdict = verdicts.get(app, {}).get(case.id)
+            absent = "for a server with a token" if case.token else "not run"
             marks.append(
-                '<td class="na">not run</td>'
+                f'<td class="na">{absent}</td>'
                 if verdict is None
                 else f'<td class="{"pass" if verdict else "fail"}">'
                 f"{'pass' if verdict else 'FAIL'}</td>"
