@@ -3,6 +3,7 @@ side by side, and measure what the served stack holds.
 
 Each subcommand is a thin layer over a module that does the work: ``serve.py``
 (with ``servers.py``, the commands it runs), ``conformance.py``, ``compare.py``
+and ``site.py`` (the reader), ``ledger.py``, ``comparison.py`` (``forge report``)
 and ``reliability.py``.
 """
 

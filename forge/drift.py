@@ -22,10 +22,12 @@ SHOWN_CASES = 8
 
 
 def changed(
-    old: dict[str, Any], new: dict[str, Any], rung: str
+    old: dict[str, Any], new: dict[str, Any], rung: str, kept: str = "passed"
 ) -> tuple[list[str], list[str]]:
-    """The cases that began to pass, and those that stopped, from old to new."""
-    before, after = set(old["passed"][rung]), set(new["passed"][rung])
+    """The cases that began to pass (or to get the right status), and those that
+    stopped, from old to new."""
+    before = set(old.get(kept, {}).get(rung, []))
+    after = set(new.get(kept, {}).get(rung, []))
     return sorted(after - before), sorted(before - after)
 
 
@@ -54,9 +56,10 @@ def report(folder: Path) -> str:
         old, new = (load_json(folder / f"{app}-{bound}.json") for bound in BOUNDS)
         if old is None or new is None:
             missing.append(app)
-            rows.append([app, "not measured", "", "", "", ""])
+            rows.append([app, "not measured", "", "", "", "", ""])
             continue
         minimal_gained, minimal_lost = changed(old, new, MINIMAL[app])
+        status_gained, status_lost = changed(old, new, MINIMAL[app], "right_status")
         forge_gained, forge_lost = changed(old, new, FORGE[app])
         forge_state = (
             f"{len(old['passed'][FORGE[app]])} and {len(new['passed'][FORGE[app]])}"
@@ -68,6 +71,7 @@ def report(folder: Path) -> str:
                 f"{versions(old, app)} → {versions(new, app)}",
                 listed(minimal_gained),
                 listed(minimal_lost),
+                f"{listed(status_gained)} / {listed(status_lost)}",
                 forge_state,
                 listed(forge_gained + forge_lost),
             ]
@@ -86,6 +90,7 @@ def report(folder: Path) -> str:
                 "oldest → newest",
                 "out of the box, passing only on the newest",
                 "out of the box, passing only on the oldest",
+                "out of the box, the right status only on the newest / the oldest",
                 "Forge app passed (oldest and newest)",
                 "Forge app, changed",
             ],

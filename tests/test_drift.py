@@ -33,7 +33,12 @@ def ledger(minimal: list[str], forge: list[str]) -> dict[str, Any]:
     for app in APPS:
         passed[MINIMAL[app]] = minimal
         passed[FORGE[app]] = forge
-    return {"cases": 3, "versions": {"django": "5.1"}, "passed": passed}
+    return {
+        "cases": 3,
+        "versions": {"django": "5.1"},
+        "passed": passed,
+        "right_status": passed,
+    }
 
 
 def test_drift_lists_the_cases_whose_verdict_changed(tmp_path: Path) -> None:
@@ -50,7 +55,7 @@ def test_drift_lists_the_cases_whose_verdict_changed(tmp_path: Path) -> None:
 
     assert "django 5.1, djangorestframework ? → django 5.1" in row
     cells = [cell.strip() for cell in row.strip("|").split("|")]
-    assert cells[2:] == ["1: `c`", "1: `a`", "3 and 3 of 3", "none"]
+    assert cells[2:] == ["1: `c`", "1: `a`", "1: `c` / 1: `a`", "3 and 3 of 3", "none"]
 
 
 def test_drift_without_ledgers_is_not_measured(tmp_path: Path) -> None:
