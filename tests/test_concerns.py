@@ -209,3 +209,16 @@ def test_compare_bad_arguments_in_one_line(
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert result.stdout == ""
+
+
+def test_compare_html_refuses_a_file(tmp_path: Path) -> None:
+    """--html names a folder: a file there is one line, exit 2, nothing run."""
+    taken = tmp_path / "reader"
+    taken.write_text("a file")
+
+    result = forge("compare", "--html", str(taken))
+
+    assert result.returncode == 2
+    assert "is a file" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert taken.read_text() == "a file"
