@@ -1,11 +1,13 @@
-"""The ``forge`` command: serve the three apps, judge any implementation, and
-measure what the served stack holds.
+"""The ``forge`` command: serve the three apps, judge any implementation, read them
+side by side, and measure what the served stack holds.
 
 Each subcommand is a thin layer over a module that does the work: ``serve.py``
-(with ``servers.py``, the commands it runs), the ``forge_conformance`` package and
-``reliability.py``.
+(with ``servers.py``, the commands it runs), the ``forge_conformance`` package,
+``compare.py`` and ``site.py`` (the reader), ``ledger.py``, ``comparison.py``
+(``forge report``) and ``reliability.py``.
 """
 
+import os
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -348,4 +350,229 @@ def bench(
         console.print(f"JSON: {json_file}")
     if markdown is not None:
         benchmark.write_markdown(result, markdown)
+        console.print(f"Markdown: {markdown}")
+
+
+@app.command()
+def compare(
+    concern: Annotated[
+        str,
+        typer.Argument(
+            help="The concern to show, by id or title: handlers, errors, ...",
+            show_default=False,
+        ),
+    ] = "",
+    list_all: Annotated[
+        bool,
+        typer.Option(
+            "--list", help="List every concern, its rules, cases and line counts."
+        ),
+    ] = False,
+    markdown: Annotated[
+        bool,
+        typer.Option(help="With --list: the table as Markdown, as the README has it."),
+    ] = False,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            help="Write the reader as a static site that works offline: the grid, a"
+            " page per concern and per pair of apps. Runs every conformance case"
+            " against the three apps first, served on free ports.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Show one concern (how each app builds it, its rules and cases) from the three
+    apps side by side.
+
+    Each line under a rule comment (# R14: ...) is a contract bridge, highlighted;
+    the rest is the framework's own idiom.
+    """
+    from forge import compare as reader
+    from forge import concerns as concern_map
+
+    chosen = sum([bool(concern), list_all, html is not None])
+    if chosen != 1:
+        raise typer.BadParameter("give one of CONCERN, --list or --html")
+    if markdown and not list_all:
+        raise typer.BadParameter("--markdown goes with --list")
+    try:
+        concerns = concern_map.load()
+    except concern_map.MappingError as error:
+        sys.stderr.write(f"forge compare: the concern map is broken: {error}\n")
+        raise typer.Exit(1) from None
+    if list_all:
+        if markdown:
+            typer.echo(reader.markdown_table(concerns), nl=False)
+        else:
+            console.print(reader.concern_list(concerns))
+        return
+    if html is not None:
+        from forge import site
+
+        html = options.report_folder(html, "--html")
+        try:
+            site.build(concerns, html, console)
+        except RuntimeError as error:
+            sys.stderr.write(f"forge compare: {error}\n")
+            raise typer.Exit(1) from None
+        return
+    try:
+        found = concern_map.find(concerns, concern)
+    except KeyError as error:
+        raise typer.BadParameter(error.args[0], param_hint="CONCERN") from None
+    # The terminal's width, or COLUMNS; rich's 80 into a pipe: the code stacked.
+    terminal = Console(highlight=False)
+    terminal.print(reader.concern_view(found, terminal.width))
+
+
+@app.command()
+def ledger(
+    markdown: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Write the ledger (docs/ledger.md).",
+            show_default=False,
+        ),
+    ] = None,
+    json_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--json",
+            metavar="FILE",
+            help="Write each app's passed cases (docs/ledger.json, read by forge"
+            " report).",
+            show_default=False,
+        ),
+    ] = None,
+    case: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="GLOB",
+            help="Only the cases whose id matches (repeatable), e.g. 'create-*'.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Run every conformance case against each framework's minimal app (bench/) and
+    the Forge app: what the framework gives, what the contract costs.
+
+    Each app runs under its production server on a free port of 127.0.0.1. Exits 1
+    if a Forge app failed a case.
+    """
+    import json
+
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from forge import ledger as run
+    from forge_conformance import suite as judge
+    from forge_conformance.cases import load_cases
+
+    cases = [c for c in judge.select(load_cases(), case or []) if c.applies(None)]
+    if not cases:
+        raise typer.BadParameter("no case matches", param_hint="--case")
+    markdown = options.report_file(markdown, "--markdown")
+    json_file = options.report_file(json_file, "--json")
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    with Progress(console=errors, transient=True) as progress:
+        task = progress.add_task("cases", total=len(cases) * 6)
+        try:
+            result = run.measure(cases, advance=lambda: progress.advance(task))
+        except RuntimeError as error:
+            errors.print(f"forge ledger: {error}", markup=False)
+            raise typer.Exit(1) from None
+    summary = Table(title=f"The ledger: {len(cases)} cases")
+    for column in ("framework", "out of the box", "right status", "Forge app",
+                   "bridge lines", "costliest rules"):  # fmt: skip
+        summary.add_column(column)
+    for row in run.summary_rows(result):
+        summary.add_row(*row)
+    console.print(summary)
+    if markdown is not None:
+        shown = " ".join(["forge ledger", *sys.argv[2:]])
+        markdown.parent.mkdir(parents=True, exist_ok=True)
+        markdown.write_text(run.markdown(result, shown), encoding="utf-8")
+        console.print(f"Markdown: {markdown}")
+    if json_file is not None:
+        json_file.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(run.as_json(result), indent=1) + "\n"
+        json_file.write_text(text, encoding="utf-8")
+        console.print(f"JSON: {json_file}")
+    failures = run.forge_failures(result)
+    for line in failures:
+        errors.print(f"forge ledger: {line}", markup=False)
+    if failures:
+        raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    markdown: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Write the comparison (docs/comparison.md).",
+            show_default=False,
+        ),
+    ] = None,
+    ledger_json: Annotated[
+        Path,
+        typer.Option(
+            "--ledger",
+            metavar="FILE",
+            help="forge ledger's JSON: what each framework passes out of the box.",
+        ),
+    ] = Path("docs/ledger.json"),
+    bench_json: Annotated[
+        Path,
+        typer.Option(
+            "--bench",
+            metavar="FILE",
+            help="The latest forge bench JSON: speed, or 'not measured' if absent.",
+        ),
+    ] = Path("docs/benchmarks.json"),
+) -> None:
+    """The seed question's rows (data validation, documentation, performance,
+    database layer, admin, learning curve), each a measurement.
+
+    Serves each Forge app in turn on a free port of 127.0.0.1 (cold start, memory,
+    its OpenAPI beside the contract's and its own answers) and reads the ledger's
+    and the benchmark's JSON for the rest.
+    """
+    from rich.table import Table
+
+    from forge import comparison
+    from forge import concerns as concern_map
+    from forge_conformance.cases import load_cases
+
+    markdown = options.report_file(markdown, "--markdown")
+    try:
+        ledger_data = comparison.load_json(ledger_json)
+        bench_data = comparison.load_json(bench_json)
+    except ValueError as error:
+        raise typer.BadParameter(f"not JSON: {error}") from None
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    cases = [case for case in load_cases() if case.applies(None)]
+    before = os.getloadavg()[0]
+    try:
+        served = comparison.measure(
+            cases, say=lambda line: errors.print(line, markup=False)
+        )
+    except RuntimeError as error:
+        errors.print(f"forge report: {error}", markup=False)
+        raise typer.Exit(1) from None
+    load = f"{before:.1f} before, {os.getloadavg()[0]:.1f} after"
+    rows = comparison.rows(concern_map.load(), served, ledger_data, bench_data)
+    table = Table(*comparison.HEADER, title="Measured", show_lines=True)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    if markdown is not None:
+        shown = " ".join(["forge report", *sys.argv[2:]])
+        markdown.parent.mkdir(parents=True, exist_ok=True)
+        text = comparison.markdown(rows, shown, ledger_data, bench_data, load)
+        markdown.write_text(text, encoding="utf-8")
         console.print(f"Markdown: {markdown}")

@@ -152,6 +152,14 @@ def data_dir(path: Path) -> Path:
     return path
 
 
+def report_folder(path: Path, option: str) -> Path:
+    """A folder for a site: not a file, and one this user can write or make."""
+    problem = f"{path} is a file" if path.is_file() else unwritable(path)
+    if problem:
+        raise typer.BadParameter(f"{str(path)!r}: {problem}", param_hint=option)
+    return path
+
+
 def proxy(choice: str, instances: int) -> str | None:
     """The HAProxy executable ``--proxy`` asks for, or None to serve directly."""
     from forge.proxy import CHOICES, INSTALL, find_haproxy

@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
@@ -48,6 +49,13 @@ STATIC = {
     "/playground.js": ("playground.js", "text/javascript; charset=utf-8"),
 }
 """The page's files (in ``forge/playground_static/``), by the path served at."""
+
+READER = "/reader/"
+"""Where the page links to the reader: the apps' code, concern by concern."""
+READER_VERDICTS = (
+    "not run by the playground (pick a case on its page to run it on every app;"
+    " forge compare --html DIR builds this reader after running them all)"
+)
 
 SHOWN_SENT_BYTES = 4096
 """How much of a request sent is shown in its column."""
@@ -342,6 +350,15 @@ def source_html(title: str, content: str) -> str:
     )
 
 
+@cache
+def reader_pages() -> dict[str, str]:
+    """The reader's pages, built once per process from the code as it is served;
+    the cases are not run, since running them empties every app's users."""
+    from forge import concerns, site
+
+    return site.render(concerns.load(), {}, READER_VERDICTS)
+
+
 class Handler(BaseHTTPRequestHandler):
     """The page's files, its source pages and its JSON API."""
 
@@ -360,8 +377,19 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(status, page.encode(), "text/html; charset=utf-8")
         elif path == "/api/setup":
             self.answer_json(HTTPStatus.OK, playground.setup())
+        elif path.startswith(READER):
+            self.reader_file(path.removeprefix(READER) or "index.html")
         else:
             self.problem(Problem(HTTPStatus.NOT_FOUND, f"nothing at {path}"))
+
+    def reader_file(self, name: str) -> None:
+        """A page of the reader (``forge compare --html``'s), made from the code now."""
+        pages = reader_pages()
+        if name not in pages:
+            self.problem(Problem(HTTPStatus.NOT_FOUND, f"nothing at {READER}{name}"))
+            return
+        media_type = "text/css" if name.endswith(".css") else "text/html"
+        self.answer(HTTPStatus.OK, pages[name].encode(), f"{media_type}; charset=utf-8")
 
     def do_POST(self) -> None:
         actions: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
