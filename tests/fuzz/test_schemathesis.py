@@ -143,7 +143,15 @@ def test_stateful_links_pass_schemathesis_checks(
 ) -> None:
     """Create, then get, patch and delete along the inferred links, checked."""
 
-    class Workflow(contract_schema.as_state_machine()):  # type: ignore[misc]
+    # OPTIONS takes no part in sequences (schemathesis.toml says why), but the
+    # transition controller of Schemathesis 4.32 still counts the links to it: once
+    # every other link from a response has reached its cap, the OPTIONS link, never
+    # followed, makes it refuse every root while no rule follows that link, and
+    # Hypothesis stops: "No progress can be made" (InvalidDefinition). Without OPTIONS
+    # in the state machine's schema, the same sequences run and the dead link is gone.
+    stateful = contract_schema.exclude(method="OPTIONS")
+
+    class Workflow(stateful.as_state_machine()):  # type: ignore[misc]
         def setup(self) -> None:
             # Every sequence starts on an empty database, so its ids are the same
             # each time Hypothesis replays it.
