@@ -120,7 +120,14 @@ def measure(
             # No warm-up run: a sync server would spend the measured one on the
             # requests a warm-up's closed connections left in its queue.
             proxy.reset(delay / 1000)
-            result = served.measured(server, get, True, connections, seconds, folder)
+
+            def settle(delay: int = delay) -> None:
+                drained(proxy)
+                proxy.reset(delay / 1000)
+
+            result = served.measured(
+                server, get, True, connections, seconds, folder, settle
+            )
             use["peak_database_connections"] = proxy.counts.peak_open
             results[f"{delay} ms"] = {**result, **bound(config, delay, use)}
         rss = server.peak_rss_per_worker() / 2**20

@@ -29,12 +29,12 @@ from rich.progress import (
 from forge.bench import inprocess, machine, remote, served, wrk
 from forge.bench.ladder import FRAMEWORKS, RUNG_NAMES, RUNGS, SCENARIO_NAMES
 
-BENCH_VERSION = "1.0"
+BENCH_VERSION = "1.1"
+"""The instrument's version: a change to what it measures or how changes it."""
 MEMORY_FOLDER = Path("/dev/shm")
 """Where the in-process rungs keep their SQLite files, if it exists: in memory, the
 disk's syncs on every commit take the run's time but none of the CPU measured. The
 served apps keep theirs on disk, as deployed."""
-"""The instrument's version: a change to what it measures or how changes it."""
 
 
 @dataclass(frozen=True)
