@@ -19,6 +19,7 @@ import pytest
 from forge.databases import drop_database
 from forge.servers import SERVERS, app_database_url
 from tests.admin_pages import ADMIN, PAGES
+from tests.browser import chromium, needs_chromium
 from tests.contract import problem
 from tests.databases import NO_POSTGRES, POSTGRES_URL
 from tests.live import Served, forge_serve
@@ -26,16 +27,9 @@ from tests.live import Served, forge_serve
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="Playwright is not installed"
-)
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason=f"no Chromium at {CHROMIUM}: .ci/install-chromium installs Debian's",
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(
@@ -77,15 +71,8 @@ def served(
 @pytest.fixture(scope="module")
 def browser() -> Iterator["Browser"]:
     """Debian's Chromium, headless."""
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--disable-background-networking", "--no-first-run"],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 def save_user(page: "Page", url: str, name: str, tier: str) -> None:

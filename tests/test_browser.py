@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from forge.servers import SERVERS
+from tests.browser import CHROMIUM, chromium, needs_chromium
 from tests.contract import r2_methods, wrong_in_example
 from tests.live import Served, forge_serve
 from tests.markdown import fenced_blocks, read
@@ -27,7 +28,6 @@ from tests.markdown import fenced_blocks, read
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Request, Route
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "build" / "screenshots"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
@@ -38,13 +38,7 @@ OPERATIONS = [
     ("PATCH", "/forge/users/{id}"),
     ("DELETE", "/forge/users/{id}"),
 ]
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="Playwright is not installed"
-)
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason=f"no Chromium at {CHROMIUM}: .ci/install-chromium installs Debian's",
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -57,23 +51,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator["Browser"]:
     """Debian's Chromium, headless, with nothing of its own going to the network."""
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-domain-reliability",
-                "--disable-sync",
-                "--no-first-run",
-                "--no-default-browser-check",
-                "--metrics-recording-only",
-            ],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.mark.parametrize("app", list(SERVERS))

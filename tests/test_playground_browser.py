@@ -24,12 +24,12 @@ import pytest
 
 from forge.servers import SERVERS
 from forge_conformance.cases import load_cases
+from tests.browser import chromium, needs_chromium
 from tests.live import Served, forge_serve
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "build" / "screenshots"
 BROKEN_PATH = "/forge/users/0"
@@ -43,13 +43,7 @@ BROKEN_USER = {
 CASE = "route-bad-id-zero"
 HOP_BY_HOP = {"connection", "content-length", "host", "transfer-encoding"}
 
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="Playwright is not installed"
-)
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason=f"no Chromium at {CHROMIUM}: .ci/install-chromium installs Debian's",
-)
+pytestmark = needs_chromium
 
 
 class Relay(ThreadingHTTPServer):
@@ -128,15 +122,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator["Browser"]:
     """Debian's Chromium, headless."""
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--disable-background-networking", "--no-first-run"],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture

@@ -19,20 +19,14 @@ import pytest
 
 from forge import concerns
 from forge_conformance.cases import load_cases
+from tests.browser import chromium, needs_chromium
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Request, Route
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "build" / "screenshots"
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="Playwright is not installed"
-)
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason=f"no Chromium at {CHROMIUM}: .ci/install-chromium installs Debian's",
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -53,15 +47,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator["Browser"]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--disable-background-networking", "--no-first-run"],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
