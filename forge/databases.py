@@ -8,6 +8,7 @@ creates; the test suite drops, to start each run from a database never used.
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 from psycopg import sql
@@ -77,6 +78,29 @@ def drop_database(database_url: str) -> None:
                 sql.Identifier(name)
             )
         )
+
+
+def server_process(database_url: str) -> int | None:
+    """The process id of the PostgreSQL server ``database_url`` is on, if it runs on
+    this machine (the parent of the backend serving a connection), else None.
+
+    ``forge bench`` measures that process tree's CPU: a database on the same cores is
+    the benchmark's own work, not other work disturbing it.
+    """
+    url = make_url(database_url)
+    with server_connection(url) as connection:
+        row = connection.execute("SELECT pg_backend_pid()").fetchone()
+        try:  # while the connection is open: its backend ends with it
+            text = Path(f"/proc/{row[0] if row else 0}/stat").read_text()
+        except OSError:
+            return None  # another machine's (or no /proc)
+    name, fields = (
+        text[text.index("(") + 1 : text.rindex(")")],
+        text[text.rindex(")") + 2 :],
+    )
+    if name != "postgres":
+        return None  # that process id is another one here: a container's server
+    return int(fields.split()[1])
 
 
 def database_name(url: URL) -> str:

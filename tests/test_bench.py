@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from forge.bench import delay, inprocess, served, wrk
+from forge.bench import delay, inprocess, machine, served, wrk
 from forge.bench.ladder import (
     CONTRACT_STATUSES,
     RUNGS,
@@ -27,6 +27,7 @@ from forge.bench.ladder import (
     Rung,
     forge_rung,
 )
+from forge.databases import server_process
 from tests.databases import POSTGRES_URL
 
 NO_WRK = pytest.mark.skipif(wrk.installed() is None, reason=wrk.INSTALL)
@@ -75,6 +76,46 @@ def test_a_failing_rung_fails_its_run() -> None:
         "unexpected statuses {'400': 3}"
     )
     assert inprocess.combined([result["get"]])["failed"] is None
+
+
+BURN = "import time\nwhile time.process_time() < 0.4:\n    pass"
+"""A child that spends 0.4 s of CPU, then ends."""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_a_server_that_forks_per_connection_is_measured_whole() -> None:
+    """A database backend that served its connection and ended still cost CPU: the
+    tree's CPU counts children already reaped, as PostgreSQL's server reaps each
+    backend of a connection-per-request app."""
+    script = (
+        "import subprocess, sys, time\n"
+        f"subprocess.run([sys.executable, '-c', {BURN!r}], check=True)\n"
+        "print('reaped', flush=True)\n"
+        "time.sleep(30)\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE
+    ) as parent:
+        try:
+            before = machine.tree_cpu_seconds(parent.pid)
+            assert parent.stdout is not None
+            assert parent.stdout.readline() == b"reaped\n"
+            spent = machine.tree_cpu_seconds(parent.pid) - before
+            assert machine.descendants(parent.pid) == [parent.pid]  # the child is gone
+            assert spent >= 0.35
+        finally:
+            parent.kill()
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs FORGE_TEST_POSTGRES_URL")
+def test_the_local_postgresql_server_is_found_by_its_backend() -> None:
+    """The process whose CPU the remote part measures is PostgreSQL's own server
+    (postmaster), when the URL's server runs on this machine."""
+    pid = server_process(POSTGRES_URL)
+    if not Path(f"/proc/{pid}").exists():
+        pytest.skip("PostgreSQL runs on another machine: its CPU is not measured")
+    assert Path(f"/proc/{pid}/comm").read_text().strip() in {"postgres", "postmaster"}
+    assert machine.tree_cpu_seconds(pid or 0) > 0
 
 
 class Flaky(BaseHTTPRequestHandler):
@@ -219,10 +260,13 @@ def test_a_quick_run_measures_every_figure_and_reports_it(tmp_path: Path) -> Non
             assert len(figures["rounds"][0]["load_average"]) == 3
         assert record["peak_rss_per_worker_mib"] > 5
     if POSTGRES_URL:
+        postgres_here = server_process(POSTGRES_URL) is not None
         for record in result["remote"]:
-            assert sorted(record["results"]) == ["0 ms", "5 ms"], record["config"]
+            assert sorted(record["results"]) == ["5 ms"], record["config"]
             for figures in record["results"].values():
                 assert figures["round_trips_per_request"] >= 1
+                if postgres_here:
+                    assert figures["database_cpu_us"] > 0, record["config"]
     else:
         assert result["remote"] is None
         assert "PostgreSQL" in result["remote_not_measured"]

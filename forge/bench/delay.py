@@ -96,6 +96,10 @@ class DelayProxy:
             )
         except OSError:
             pass  # one side went away: the other is closed below
+        except asyncio.CancelledError:
+            # ``close`` cut it. Ended here rather than re-raised: Python 3.11's stream
+            # server logs a cancelled handler as an error with its traceback.
+            pass
         finally:
             counts.open -= 1
             for writer in (client_writer, server_writer):

@@ -4,7 +4,10 @@ processes cost, read from ``/proc`` (Linux; elsewhere those figures are absent).
 The load average says how busy the machine was before a run; the *other work* during
 a run says whether something else shared its cores: the machine's busy CPU time over
 the run minus the benchmark's own processes', in cores. A run with more than
-``DISTURBED_CORES`` of other work is repeated, and flagged if it still is.
+``DISTURBED_CORES`` of other work is repeated, and flagged if it still is. A database
+server on this machine is the benchmark's own work too: its CPU (every backend, and
+those that ended during the run) is measured, reported per request, and not counted
+as other work.
 """
 
 import os
@@ -116,6 +119,25 @@ def cpu_seconds(pids: Iterable[int]) -> float:
     return total / TICKS
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of ``pid``, of its children it has reaped (``cutime`` and ``cstime``:
+    a database backend that served one connection and ended) and of those still
+    running: the whole cost of a server that forks per connection."""
+    try:
+        fields = stat_fields(PROC / str(pid))
+    except OSError:
+        return 0.0
+    reaped = (int(fields[13]) + int(fields[14])) / TICKS
+    return reaped + cpu_seconds(descendants(pid))
+
+
+def parent_pid(pid: int) -> int | None:
+    try:
+        return int(stat_fields(PROC / str(pid))[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def peak_rss_bytes(pid: int) -> int:
     """The most memory ``pid`` has held at once (VmHWM), or 0 if it is gone."""
     try:
@@ -129,23 +151,33 @@ def peak_rss_bytes(pid: int) -> int:
 
 @dataclass
 class Watch:
-    """CPU spent over a span: by given processes, and by everything else."""
+    """CPU spent over a span: by given processes, by a database server on this
+    machine (``database``, its main process id), and by everything else."""
 
     pids: list[int]
+    database: int | None = None
     started: float = 0
     busy: float = 0
     own: float = 0
+    database_seconds: float = 0
 
     def __enter__(self) -> "Watch":
         self.started, self.busy = time.perf_counter(), busy_seconds()
         self.own = cpu_seconds(self.pids)
+        if self.database is not None:
+            self.database_seconds = tree_cpu_seconds(self.database)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.elapsed = time.perf_counter() - self.started
         self.own = cpu_seconds(self.pids) - self.own
+        if self.database is not None:
+            self.database_seconds = (
+                tree_cpu_seconds(self.database) - self.database_seconds
+            )
         self.busy = busy_seconds() - self.busy
 
     def other_cores(self, also_ours: float = 0) -> float:
         """Cores of other work over the span: busy time not ours, per second."""
-        return max(0.0, self.busy - self.own - also_ours) / max(self.elapsed, 1e-9)
+        ours = self.own + self.database_seconds + also_ours
+        return max(0.0, self.busy - ours) / max(self.elapsed, 1e-9)

@@ -24,7 +24,7 @@ from forge.bench import served
 from forge.bench.delay import DelayProxy
 from forge.bench.ladder import RUNG_NAMES as RUNGS
 from forge.bench.ladder import SCENARIOS
-from forge.databases import drop_database, ensure_database
+from forge.databases import drop_database, ensure_database, server_process
 from forge.servers import app_database_url, render
 
 DELAYS_MS = (0, 5, 50)
@@ -79,7 +79,10 @@ def bench(
         try:
             for database in databases.values():
                 ensure_database(database)
+            postgres = server_process(postgres_url)
             with served.started(configs, folder, databases.get) as servers:
+                for server in servers:
+                    server.database_pid = postgres
                 progress("conformance gate on PostgreSQL")
                 with ThreadPoolExecutor(3) as pool:
                     list(pool.map(served.gate, servers))

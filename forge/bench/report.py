@@ -95,11 +95,11 @@ def latency_rows(result: Result) -> Iterator[list[str]]:
 def remote_rows(result: Result) -> Iterator[list[str]]:
     for record in result.get("remote") or []:
         if record["gate"]:
-            yield [record["config"], "not measured: " + record["gate"], *[""] * 7]
+            yield [record["config"], "not measured: " + record["gate"], *[""] * 8]
             continue
         for delay, value in record["results"].items():
             if "requests" not in value:
-                yield [record["config"], delay, "failed: " + value["failed"], *[""] * 6]
+                yield [record["config"], delay, "failed: " + value["failed"], *[""] * 7]
                 continue
             measured = number(value["requests_per_second"])
             if value["failed"]:
@@ -113,7 +113,14 @@ def remote_rows(result: Result) -> Iterator[list[str]]:
                 number(value["bound_per_second"]),
                 measured,
                 "n/a" if value["failed"] else number(value["p99_ms"]),
+                database_cpu(value),
             ]  # fmt: skip
+
+
+def database_cpu(value: dict[str, Any]) -> str:
+    """PostgreSQL's CPU per request, when it ran on this machine (bench 1.2 on)."""
+    cpu = value.get("database_cpu_us")
+    return "n/a" if cpu is None else number(cpu)
 
 
 INPROCESS_HEADER = ["framework", "rung", *SCENARIO_NAMES]
@@ -128,7 +135,7 @@ LATENCY_HEADER = [
 REMOTE_HEADER = [
     "app · server", "delay", "workers × threads", "connection budget",
     "round trips per request", "peak connections", "bound (req/s)", "measured (req/s)",
-    "p99 ms",
+    "p99 ms", "PostgreSQL CPU µs per request",
 ]  # fmt: skip
 
 
@@ -347,7 +354,9 @@ def markdown(result: Result, charts: list[Path], docs: Path) -> str:
             " (round trips × delay). A WSGI server's budget is its workers × threads"
             " (a"
             " connection per request in flight); an async one's is its pool's, measured"
-            " as the most connections it held open at once.",
+            " as the most connections it held open at once. PostgreSQL's CPU per"
+            " request is its server's, every backend's (those that ended during the"
+            " run too), measured when it runs on this machine.",
             "",
             markdown_table(REMOTE_HEADER, remote_rows(result)),
             "",
@@ -441,6 +450,28 @@ def paired(
                     value["requests_per_second"],
                     other["requests_per_second"],
                 )
+                yield (
+                    f"{record['config']} {key} p99 ms",
+                    value["p99_ms"],
+                    other["p99_ms"],
+                )
+    new_remote = {record["config"]: record for record in new.get("remote") or []}
+    for record in old.get("remote") or []:
+        match = new_remote.get(record["config"])
+        for delay, value in record["results"].items():
+            other = (match or {}).get("results", {}).get(delay)
+            if other is None:
+                continue
+            name = f"{record['config']} remote {delay}"
+            for key, unit in REMOTE_FIGURES.items():
+                yield f"{name} {unit}", value.get(key), other.get(key)
+
+
+REMOTE_FIGURES = {
+    "requests_per_second": "req/s",
+    "p99_ms": "p99 ms",
+    "database_cpu_us": "PostgreSQL CPU µs",
+}
 
 
 def load(path: Path) -> Result:

@@ -29,7 +29,7 @@ from rich.progress import (
 from forge.bench import inprocess, machine, remote, served, wrk
 from forge.bench.ladder import FRAMEWORKS, RUNG_NAMES, RUNGS, SCENARIO_NAMES
 
-BENCH_VERSION = "1.1"
+BENCH_VERSION = "1.2"
 """The instrument's version: a change to what it measures or how changes it."""
 MEMORY_FOLDER = Path("/dev/shm")
 """Where the in-process rungs keep their SQLite files, if it exists: in memory, the
@@ -66,7 +66,7 @@ FULL = Settings(
 )  # fmt: skip
 QUICK = Settings(
     rounds=1, batches=2, batch_size=30, users=100, seconds=1, connections=16,
-    remote_seconds=2, remote_connections=16, delays_ms=(0, 5),
+    remote_seconds=2, remote_connections=16, delays_ms=(5,),
     forge_configs=tuple(c.name for c in served.FORGE_CONFIGS if c.default),
     reference_configs=("raw_asgi · uvicorn", "raw_wsgi · gunicorn sync"),
     remote_configs=tuple(c.name for c in remote.CONFIGS if c.default),

@@ -122,6 +122,9 @@ class Started:
     """A user seeded for the ``get`` scenario."""
     gate: str | None = None
     """Why the conformance gate refused it, or None once it passed (or has none)."""
+    database_pid: int | None = None
+    """The PostgreSQL server it uses, when that runs on this machine: its CPU is
+    measured beside the app server's."""
     runs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def pids(self) -> list[int]:
@@ -275,18 +278,22 @@ def measure(
     # Ours besides the server: wrk (a child) and this process (the delay proxy's
     # thread, on a remote database): neither is other work.
     before = cpu_seconds(resource.RUSAGE_CHILDREN) + cpu_seconds(resource.RUSAGE_SELF)
-    with machine.Watch(server.pids()) as watch:
+    with machine.Watch(server.pids(), server.database_pid) as watch:
         result = wrk.run(server.url, load, secrets.token_hex(4), folder)
     after = cpu_seconds(resource.RUSAGE_CHILDREN) + cpu_seconds(resource.RUSAGE_SELF)
     ours = after - before
     requests = result["requests"]
     seconds_taken = result["duration_us"] / 1e6
+    database = server.database_pid is not None and requests
     return {
         "requests": requests,
         "requests_per_second": requests / seconds_taken if seconds_taken else 0,
         "p50_ms": result["p50_us"] / 1000,
         "p99_ms": result["p99_us"] / 1000,
         "server_cpu_us": watch.own / requests * 1e6 if requests else None,
+        "database_cpu_us": watch.database_seconds / requests * 1e6
+        if database
+        else None,
         "load_average": load_before,
         "other_cores": round(watch.other_cores(ours), 2),
         "expected": expected,
