@@ -1,16 +1,37 @@
 """``drf_minimal`` with a database, the DRF way: a model, a ``ModelSerializer``, a
-``ModelViewSet`` and a router, on SQLite.
+``ModelViewSet`` and a router, on SQLite or PostgreSQL.
 
 Settings as in ``drf_minimal`` (no sessions, no auth), plus the database the
-``BENCH_DATABASE`` variable names and DRF's limit/offset pagination. The table comes
-from ``create_tables()`` (``forge bench`` runs it once before serving).
+``BENCH_DATABASE`` variable names (or PostgreSQL, the one ``DATABASE_URL`` names) and
+DRF's limit/offset pagination. The table comes from ``create_tables()`` (``forge
+bench`` runs it once before serving).
 """
 
 import os
 from datetime import UTC, datetime
+from urllib.parse import unquote, urlsplit
 
 import django
 from django.conf import settings
+
+
+def database(url: str) -> dict[str, object]:
+    """``DATABASE_URL`` (postgresql://user@host:port/name) when set, else the SQLite
+    file ``BENCH_DATABASE`` names; Django's defaults either way (CONN_MAX_AGE 0: a
+    connection per request)."""
+    if not url:
+        name = os.environ.get("BENCH_DATABASE", "bench-django.sqlite3")
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": name}
+    parts = urlsplit(url)
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": parts.path.lstrip("/"),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+    }
+
 
 settings.configure(
     DEBUG=False,
@@ -21,12 +42,7 @@ settings.configure(
     MIDDLEWARE=["django.middleware.common.CommonMiddleware"],
     APPEND_SLASH=False,
     USE_TZ=True,
-    DATABASES={
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("BENCH_DATABASE", "bench-django.sqlite3"),
-        }
-    },
+    DATABASES={"default": database(os.environ.get("DATABASE_URL", ""))},
     DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
     REST_FRAMEWORK={
         "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

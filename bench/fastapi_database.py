@@ -1,4 +1,5 @@
-"""``fastapi_minimal`` with a database: async SQLAlchemy on SQLite, as in the Forge app.
+"""``fastapi_minimal`` with a database: async SQLAlchemy on SQLite or PostgreSQL, as in
+the Forge app.
 
 The session comes from a dependency, the table from ``create_tables()`` (``forge
 bench`` runs it once before serving, as a migration would). The file is the one
@@ -12,15 +13,19 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import String, func, select
+from sqlalchemy import DateTime, String, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 Tier = Literal["Standard", "Pro", "Enterprise"]
 
-engine = create_async_engine(
-    f"sqlite+aiosqlite:///{os.environ.get('BENCH_DATABASE', 'bench-fastapi.sqlite3')}"
+# DATABASE_URL (postgresql://...) when set, else the SQLite file BENCH_DATABASE names;
+# the engine's defaults either way (a pool of 5 + 10 overflow on PostgreSQL).
+SQLITE = os.environ.get("BENCH_DATABASE", "bench-fastapi.sqlite3")
+URL = os.environ.get("DATABASE_URL", "").replace(
+    "postgresql://", "postgresql+asyncpg://"
 )
+engine = create_async_engine(URL or f"sqlite+aiosqlite:///{SQLITE}")
 Session = async_sessionmaker(engine, expire_on_commit=False)
 
 
@@ -34,7 +39,9 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     tier: Mapped[str] = mapped_column(String(10), default="Standard")
-    created_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=lambda: datetime.now(UTC)
+    )
 
 
 class UserCreate(BaseModel):

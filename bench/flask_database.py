@@ -1,4 +1,5 @@
-"""``flask_minimal`` with a database: Flask-SQLAlchemy on SQLite, as in the Forge app.
+"""``flask_minimal`` with a database: Flask-SQLAlchemy on SQLite or PostgreSQL, as in
+the Forge app.
 
 The table comes from ``create_tables()`` (``forge bench`` runs it once before
 serving, as a migration would). The file is the one ``BENCH_DATABASE`` names.
@@ -11,14 +12,19 @@ from typing import Any
 from flask import Flask, request
 from flask_sqlalchemy import SQLAlchemy
 from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy import String
+from sqlalchemy import DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 TIERS = ("Standard", "Pro", "Enterprise")
 
 app = Flask(__name__)
 database = os.path.abspath(os.environ.get("BENCH_DATABASE", "bench-flask.sqlite3"))
-app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
+# DATABASE_URL (postgresql://...) when set, else the SQLite file; Flask-SQLAlchemy's
+# defaults either way (a pool of 5 + 10 overflow on PostgreSQL).
+app.config["SQLALCHEMY_DATABASE_URI"] = (
+    os.environ.get("DATABASE_URL", "").replace("postgresql://", "postgresql+psycopg://")
+    or f"sqlite:///{database}"
+)
 db = SQLAlchemy(app)
 
 
@@ -28,7 +34,9 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     tier: Mapped[str] = mapped_column(String(10), default="Standard")
-    created_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=lambda: datetime.now(UTC)
+    )
 
 
 class UserSchema(Schema):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from forge.bench import delay, inprocess, machine, served, wrk
+from forge.bench import delay, inprocess, machine, served, sqlite, wrk
 from forge.bench.ladder import (
     CONTRACT_STATUSES,
     RUNGS,
@@ -259,12 +259,29 @@ def test_a_quick_run_measures_every_figure_and_reports_it(tmp_path: Path) -> Non
             assert figures["failed"] or figures["requests_per_second"] > 0
             assert len(figures["rounds"][0]["load_average"]) == 3
         assert record["peak_rss_per_worker_mib"] > 5
+    assert sorted(record["rung"] for record in result["memory"]) == [
+        "django_minimal", "fastapi_minimal", "flask_minimal",
+    ]  # fmt: skip
+    assert all(record["peak_rss_per_worker_mib"] > 5 for record in result["memory"])
+    assert [(s["journal_mode"], s["synchronous"]) for s in result["sqlite"]] == list(
+        sqlite.SETTINGS
+    )
+    assert all(setting["commits"] > 0 for setting in result["sqlite"])
     if POSTGRES_URL:
         postgres_here = server_process(POSTGRES_URL) is not None
-        for record in result["remote"]:
-            assert sorted(record["results"]) == ["5 ms"], record["config"]
-            for figures in record["results"].values():
-                assert figures["round_trips_per_request"] >= 1
+        remote = {record["rung"]: record for record in result["remote"]}
+        assert sorted(remote) == sorted(
+            f"{framework}_{layer}"
+            for framework in ("fastapi", "flask", "django")
+            for layer in ("forge", "database")
+        )
+        for record in remote.values():
+            forge = record["rung"].endswith("_forge")
+            assert sorted(record["results"]) == (["5 ms"] if forge else [])
+            measured = [record["served"], *record["results"].values()]
+            for figures in measured:
+                assert figures["round_trips_per_request"] >= 1, record["config"]
+                assert figures["failed"] or figures["requests_per_second"] > 0
                 if postgres_here:
                     assert figures["database_cpu_us"] > 0, record["config"]
     else:
@@ -278,6 +295,9 @@ def test_a_quick_run_measures_every_figure_and_reports_it(tmp_path: Path) -> Non
     text = report.read_text()
     assert "## In-process: CPU microseconds per request" in text
     assert "| fastapi_forge · uvicorn (forge serve) |" in text
+    for section in ("## Issue 16's targets", "## Memory per worker", "## SQLite"):
+        assert section in text
+    assert text.count("| in-process CPU over the database rung") == 2
     charts = sorted((report.parent / "benchmarks").glob("*.png"))
     assert [chart.name for chart in charts] == sorted(
         [

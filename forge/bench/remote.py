@@ -7,18 +7,25 @@ database connections in use at once and ``round_trips`` per request, at most
 ``budget / (round_trips * delay)`` requests a second. The report gives, per app
 and delay, that bound beside the measured rate, and the connections and workers or
 threads each server used: what the WSGI servers need to come near the async one.
+
+The same servers first answer ``get`` through the proxy at 0 ms with the served
+part's 32 connections, beside their framework's database rung under the same server
+and workers: the Forge apps served on PostgreSQL, against a newcomer's database
+access (issue 16: at least 70 % of the rung's requests/s).
 """
 
 import secrets
 import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from forge.bench import served
 from forge.bench.delay import DelayProxy
@@ -28,6 +35,7 @@ from forge.databases import drop_database, ensure_database, server_process
 from forge.servers import app_database_url, render
 
 DELAYS_MS = (0, 5, 50)
+GET = next(scenario for scenario in SCENARIOS if scenario.name == "get")
 CONNECTIONS = 256
 DRAIN_SECONDS = 30
 """How long a server may take to finish what the last run left queued."""
@@ -44,7 +52,34 @@ CONFIGS = (
     served.Config(RUNGS["flask_forge"], "gunicorn gthread", threads=THREADS),
     served.Config(RUNGS["django_forge"], "gunicorn sync", default=True),
     served.Config(RUNGS["django_forge"], "gunicorn gthread", threads=THREADS),
+    # The database rungs, under the Forge defaults' servers: served at 0 ms only,
+    # what the Forge apps' PostgreSQL access costs over a newcomer's.
+    served.Config(RUNGS["fastapi_database"], "uvicorn"),
+    served.Config(RUNGS["flask_database"], "gunicorn sync"),
+    served.Config(RUNGS["django_database"], "gunicorn sync"),
 )
+
+
+@contextmanager
+def fresh_databases(
+    server: URL, configs: Sequence[served.Config]
+) -> Iterator[dict[served.Config, str]]:
+    """A new database per config on the PostgreSQL server at ``server`` (whose own
+    database name is ignored), each URL with its app's driver; all dropped after."""
+    name = f"forge_bench_{secrets.token_hex(3)}"
+    databases = {
+        config: app_database_url(
+            render(server.set(database=f"{name}_{index}")), config.app.framework
+        )
+        for index, config in enumerate(configs)
+    }
+    try:
+        for database in databases.values():
+            ensure_database(database)
+        yield databases
+    finally:
+        for database in databases.values():
+            drop_database(database)
 
 
 def budget(config: served.Config, workers: int = served.WORKERS) -> int | None:
@@ -64,75 +99,59 @@ def bench(
     connections: int = CONNECTIONS,
     configs: Sequence[served.Config] = CONFIGS,
     progress: Callable[[str], None] = lambda line: None,
+    served_connections: int = 32,
 ) -> list[dict[str, Any]]:
-    """Each config on its own fresh database behind the delay proxy, gated, then
-    ``get`` at every delay; the databases are dropped at the end."""
+    """Each config on its own fresh database behind the delay proxy, gated; then
+    ``get`` at 0 ms with ``served_connections`` (the served part's), for the Forge
+    defaults and the database rungs; then, for the Forge apps, ``get`` at every
+    delay with ``connections``. The databases are dropped at the end."""
     url = make_url(postgres_url)
-    name = f"forge_bench_{secrets.token_hex(3)}"
-    with DelayProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
-        through = url.set(host="127.0.0.1", port=proxy.port)
-        databases = {
-            config: app_database_url(render(through.set(database=f"{name}_{i}")),
-                                     config.app.framework)
-            for i, config in enumerate(configs)
-        }  # fmt: skip
-        try:
-            for database in databases.values():
-                ensure_database(database)
-            postgres = server_process(postgres_url)
-            with served.started(configs, folder, databases.get) as servers:
-                for server in servers:
-                    server.database_pid = postgres
-                progress("conformance gate on PostgreSQL")
-                with ThreadPoolExecutor(3) as pool:
-                    list(pool.map(served.gate, servers))
-                for server in servers:
-                    if server.gate is None:
-                        served.seed(server)
-                return [measure(server, proxy, delays, connections, seconds, folder,
-                                progress) for server in servers]  # fmt: skip
-        finally:
-            for database in databases.values():
-                drop_database(database)
+    with (
+        DelayProxy(url.host or "127.0.0.1", url.port or 5432) as proxy,
+        fresh_databases(url.set(host="127.0.0.1", port=proxy.port), configs) as urls,
+        served.started(configs, folder, urls.get) as servers,
+    ):
+        postgres = server_process(postgres_url)
+        for server in servers:
+            server.database_pid = postgres
+        progress("conformance gate on PostgreSQL")
+        with ThreadPoolExecutor(3) as pool:
+            list(pool.map(served.gate, servers))
+        for server in servers:
+            if server.gate is None:
+                served.seed(server)
+        run = Run(proxy, connections, served_connections, seconds, folder, progress)
+        return [measure(server, run, delays) for server in servers]
 
 
-def measure(
-    server: served.Started,
-    proxy: DelayProxy,
-    delays: Sequence[int],
-    connections: int,
-    seconds: int,
-    folder: Path,
-    progress: Callable[[str], None],
-) -> dict[str, Any]:
-    """``get`` at each delay, shortest first, on one server; then the server is
-    killed, since a server left with a backlog would slow the next one's run."""
-    get = next(scenario for scenario in SCENARIOS if scenario.name == "get")
+@dataclass(frozen=True)
+class Run:
+    """What every server of the remote part is measured with."""
+
+    proxy: DelayProxy
+    connections: int
+    served_connections: int
+    seconds: int
+    folder: Path
+    progress: Callable[[str], None]
+
+
+def measure(server: served.Started, run: Run, delays: Sequence[int]) -> dict[str, Any]:
+    """On one server: ``get`` at 0 ms with the served part's connections (a Forge
+    default or a database rung), then at each delay, shortest first (a Forge app);
+    then the server is killed, since a server left with a backlog would slow the
+    next one's run."""
     config = server.config
     results: dict[str, Any] = {}
+    served_result: dict[str, Any] | None = None
     try:
-        for delay in delays if server.gate is None else ():
-            progress(f"remote database, {delay} ms: {config.name}")
-            if not drained(proxy):
-                results[f"{delay} ms"] = {
-                    "failed": "the last run's backlog never drained"
-                }
-                continue
-            proxy.reset(delay / 1000)
-            use = calibrate(server, proxy)
-            # No warm-up run: a sync server would spend the measured one on the
-            # requests a warm-up's closed connections left in its queue.
-            proxy.reset(delay / 1000)
-
-            def settle(delay: int = delay) -> None:
-                drained(proxy)
-                proxy.reset(delay / 1000)
-
-            result = served.measured(
-                server, get, True, connections, seconds, folder, settle
-            )
-            use["peak_database_connections"] = proxy.counts.peak_open
-            results[f"{delay} ms"] = {**result, **bound(config, delay, use)}
+        if server.gate is None and (config.default or not config.app.forge):
+            run.progress(f"PostgreSQL, {run.served_connections} connections: "
+                         f"{config.name}")  # fmt: skip
+            served_result = at_delay(server, run, 0, run.served_connections)
+        for delay in delays if server.gate is None and config.app.forge else ():
+            run.progress(f"remote database, {delay} ms: {config.name}")
+            results[f"{delay} ms"] = at_delay(server, run, delay, run.connections)
         rss = server.peak_rss_per_worker() / 2**20
     finally:
         served.with_group(server.process, signal.SIGKILL)
@@ -140,14 +159,41 @@ def measure(
         "config": config.name,
         "rung": config.app.name,
         "server": config.server,
+        "default": config.default,
         "command": served.shown(config),
         "workers": served.WORKERS,
         "threads": config.threads if config.server == "gunicorn gthread" else 1,
         "budget": budget(config),
         "gate": server.gate,
         "peak_rss_per_worker_mib": rss,
+        "served": served_result,
         "results": results,
     }
+
+
+def at_delay(
+    server: served.Started, run: Run, delay: int, connections: int
+) -> dict[str, Any]:
+    """``get`` through the proxy at ``delay`` ms with ``connections``: the figures,
+    the round trips one request makes, the bound they allow, the connections held."""
+    proxy = run.proxy
+    if not drained(proxy):
+        return {"failed": "the last run's backlog never drained"}
+    proxy.reset(delay / 1000)
+    use = calibrate(server, proxy)
+    # No warm-up run: a sync server would spend the measured one on the requests a
+    # warm-up's closed connections left in its queue.
+    proxy.reset(delay / 1000)
+
+    def settle() -> None:
+        drained(proxy)
+        proxy.reset(delay / 1000)
+
+    result = served.measured(
+        server, GET, True, connections, run.seconds, run.folder, settle
+    )
+    use["peak_database_connections"] = proxy.counts.peak_open
+    return {**result, **bound(server.config, delay, use)}
 
 
 def calibrate(server: served.Started, proxy: DelayProxy) -> dict[str, Any]:

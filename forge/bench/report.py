@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.table import Table
 
+from forge.bench import targets
 from forge.bench.ladder import FRAMEWORKS, SCENARIO_NAMES, ladder
 from forge.bench.machine import DISTURBED_CORES
 from forge.bench.run import CLEARLY
@@ -123,6 +124,85 @@ def database_cpu(value: dict[str, Any]) -> str:
     return "n/a" if cpu is None else number(cpu)
 
 
+def postgres_rows(result: Result) -> Iterator[list[str]]:
+    """``get`` on PostgreSQL at the served connections: each Forge default, each
+    database rung."""
+    for record in result.get("remote") or []:
+        value = record.get("served")
+        if value is None:
+            continue
+        if "requests" not in value or value["failed"]:
+            yield [record["config"], "failed: " + str(value["failed"]), *[""] * 6]
+            continue
+        yield [
+            record["config"] + (" (forge serve)" if record["default"] else ""),
+            number(value["requests_per_second"]),
+            f"{number(value['p50_ms'], 1)} / {number(value['p99_ms'], 1)}",
+            number(value["server_cpu_us"]),
+            database_cpu(value),
+            number(value["round_trips_per_request"], 1),
+            number(value["connections_opened_per_request"], 2),
+            str(value["peak_database_connections"]),
+        ]
+
+
+def memory_rows(result: Result) -> Iterator[list[str]]:
+    """Per framework: the Forge app's peak RSS per worker beside its minimal app's."""
+    minimal = {record["rung"]: record for record in result.get("memory") or []}
+    for framework in FRAMEWORKS:
+        forge = next(
+            (r for r in result["served"]
+             if r["rung"] == f"{framework}_forge" and r["default"]),
+            None,
+        )  # fmt: skip
+        other = minimal.get(f"{framework}_minimal")
+        if forge is None or other is None:
+            continue
+        ours, theirs = (
+            forge["peak_rss_per_worker_mib"],
+            other["peak_rss_per_worker_mib"],
+        )
+        yield [
+            framework, f"{number(ours, 1)}", f"{number(theirs, 1)}",
+            f"{number(ours / theirs if theirs else None, 2)}×", other["command"],
+        ]  # fmt: skip
+
+
+def sqlite_rows(result: Result) -> Iterator[list[str]]:
+    for value in result.get("sqlite") or []:
+        yield [
+            value["journal_mode"], value["synchronous"],
+            number(value["commits_per_second"]), number(value["p50_ms"], 1),
+            number(value["p99_ms"], 1), number(value["max_ms"]),
+            str(value["failed_commits"]),
+        ]  # fmt: skip
+
+
+POSTGRES_HEADER = [
+    "app · server", "req/s", "p50 / p99 ms", "server CPU µs",
+    "PostgreSQL CPU µs", "round trips per request", "connections opened per request",
+    "peak connections",
+]  # fmt: skip
+MEMORY_HEADER = [
+    "framework", "Forge app, MiB", "minimal app, MiB", "Forge / minimal",
+    "minimal app's command",
+]  # fmt: skip
+SQLITE_HEADER = [
+    "journal_mode", "synchronous", "commits/s", "p50 ms", "p99 ms", "max ms",
+    "failed (database is locked)",
+]  # fmt: skip
+SQLITE_TEXT = (
+    "Two processes of 16 threads (a server's 2 workers, 32 requests in flight), each"
+    " thread committing one small insert at a time on its own connection with the"
+    " apps' 2 s busy timeout, on the disk the served apps keep their files on. The"
+    " Forge apps run SQLite with `journal_mode=WAL` and `synchronous=NORMAL`: WAL lets"
+    " readers go on while a writer commits, and NORMAL syncs at checkpoints rather"
+    " than at every commit. A crash of the app or its server loses no acknowledged"
+    " write; a power loss or an operating system crash may lose the last commits"
+    " (the database stays consistent)."
+)
+
+
 INPROCESS_HEADER = ["framework", "rung", *SCENARIO_NAMES]
 SERVED_HEADER = [
     "app · server",
@@ -147,6 +227,10 @@ def terminal_tables(result: Result) -> list[Table]:
         ("Served requests/s (wrk)", SERVED_HEADER, served_rows),
         ("Served latency and server CPU, keep-alive on", LATENCY_HEADER, latency_rows),
         ("Remote database: get through a delay", REMOTE_HEADER, remote_rows),
+        ("Served on PostgreSQL, get", POSTGRES_HEADER, postgres_rows),
+        ("Memory per worker", MEMORY_HEADER, memory_rows),
+        ("SQLite commits", SQLITE_HEADER, sqlite_rows),
+        ("Issue 16's targets", targets.HEADER, targets.rows),
     ):
         table = Table(*header, title=title, title_justify="left")
         for row in rows(result):
@@ -294,6 +378,15 @@ def markdown(result: Result, charts: list[Path], docs: Path) -> str:
         "",
         disturbed_text(result),
         "",
+        "## Issue 16's targets",
+        "",
+        "Each Forge app against its framework's database rung (the minimal app plus"
+        " a newcomer's database access) and its minimal app, from this run"
+        " (`forge/bench/targets.py`). That a refused request (400, 413, 415, 422)"
+        " does no database work is a test: `tests/test_refused_requests.py`.",
+        "",
+        markdown_table(targets.HEADER, targets.rows(result)),
+        "",
         "## In-process: CPU microseconds per request",
         "",
         "Each app called through its interface (ASGI or WSGI) with no server and no"
@@ -356,13 +449,42 @@ def markdown(result: Result, charts: list[Path], docs: Path) -> str:
             " connection per request in flight); an async one's is its pool's, measured"
             " as the most connections it held open at once. PostgreSQL's CPU per"
             " request is its server's, every backend's (those that ended during the"
-            " run too), measured when it runs on this machine.",
+            " run too, and any other client's of that server), measured when it runs"
+            " on this machine.",
             "",
             markdown_table(REMOTE_HEADER, remote_rows(result)),
             "",
         ]
+        sections += [
+            "### Served on PostgreSQL: the Forge apps against their database rung",
+            "",
+            f"`get` at {result['settings']['connections']} connections through the"
+            " same proxy at 0 ms, each Forge app under forge serve's server and its"
+            " framework's database rung under the same server and workers (the rungs"
+            " keep their framework's defaults: SQLAlchemy's pool, Django's connection"
+            " per request).",
+            "",
+            markdown_table(POSTGRES_HEADER, postgres_rows(result)),
+            "",
+        ]
     else:
         sections += [f"Not measured: {result.get('remote_not_measured')}.", ""]
+    sections += [
+        "## Memory per worker",
+        "",
+        "Each Forge app's peak RSS per worker after the served runs, beside its"
+        " framework's minimal app's under the same server and workers after the same"
+        " scenarios (its answers are not checked: a dict per worker).",
+        "",
+        markdown_table(MEMORY_HEADER, memory_rows(result)),
+        "",
+        "## SQLite: journal mode and synchronous setting",
+        "",
+        SQLITE_TEXT,
+        "",
+        markdown_table(SQLITE_HEADER, sqlite_rows(result)),
+        "",
+    ]
     if charts:
         sections += ["## Charts", ""]
         sections += [

@@ -26,10 +26,10 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from forge.bench import inprocess, machine, remote, served, wrk
+from forge.bench import inprocess, machine, memory, remote, served, sqlite, wrk
 from forge.bench.ladder import FRAMEWORKS, RUNG_NAMES, RUNGS, SCENARIO_NAMES
 
-BENCH_VERSION = "1.2"
+BENCH_VERSION = "1.3"
 """The instrument's version: a change to what it measures or how changes it."""
 MEMORY_FOLDER = Path("/dev/shm")
 """Where the in-process rungs keep their SQLite files, if it exists: in memory, the
@@ -50,6 +50,7 @@ class Settings:
     remote_seconds: int
     remote_connections: int
     delays_ms: tuple[int, ...]
+    sqlite_seconds: float
     forge_configs: tuple[str, ...]
     reference_configs: tuple[str, ...]
     remote_configs: tuple[str, ...]
@@ -58,18 +59,20 @@ class Settings:
 FULL = Settings(
     rounds=2, batches=3, batch_size=100, users=1000, seconds=1, connections=32,
     remote_seconds=4, remote_connections=remote.CONNECTIONS, delays_ms=remote.DELAYS_MS,
-    forge_configs=tuple(config.name for config in served.FORGE_CONFIGS),
-    # The ceilings only: the other rungs are measured in-process, and serving them
-    # too would take a full run past ten minutes.
-    reference_configs=("raw_asgi · uvicorn", "raw_wsgi · gunicorn sync"),
+    sqlite_seconds=3, forge_configs=tuple(c.name for c in served.FORGE_CONFIGS),
+    # The ceilings and the database rungs (what the Forge apps are judged against);
+    # the minimal apps cannot be served (a dict per worker): memory.py loads them.
+    reference_configs=tuple(c.name for c in served.REFERENCE_CONFIGS),
     remote_configs=tuple(config.name for config in remote.CONFIGS),
 )  # fmt: skip
 QUICK = Settings(
     rounds=1, batches=2, batch_size=30, users=100, seconds=1, connections=16,
-    remote_seconds=2, remote_connections=16, delays_ms=(5,),
+    remote_seconds=2, remote_connections=16, delays_ms=(5,), sqlite_seconds=1,
     forge_configs=tuple(c.name for c in served.FORGE_CONFIGS if c.default),
     reference_configs=("raw_asgi · uvicorn", "raw_wsgi · gunicorn sync"),
-    remote_configs=tuple(c.name for c in remote.CONFIGS if c.default),
+    remote_configs=tuple(
+        c.name for c in remote.CONFIGS if c.default or not c.app.forge
+    ),
 )  # fmt: skip
 
 
@@ -96,11 +99,11 @@ def run(
     }
     result["conditions"]["wrk"] = wrk.version()
     durations = result["durations_s"] = {}
-    memory = MEMORY_FOLDER if MEMORY_FOLDER.is_dir() else None
-    result["conditions"]["inprocess_databases"] = "tmpfs" if memory else "disk"
+    tmpfs = MEMORY_FOLDER if MEMORY_FOLDER.is_dir() else None
+    result["conditions"]["inprocess_databases"] = "tmpfs" if tmpfs else "disk"
     with (
         tempfile.TemporaryDirectory(prefix="forge-bench-") as name,
-        tempfile.TemporaryDirectory(prefix="forge-bench-", dir=memory) as in_memory,
+        tempfile.TemporaryDirectory(prefix="forge-bench-", dir=tmpfs) as in_memory,
     ):
         folder = Path(name)
         part = time.monotonic()
@@ -133,13 +136,22 @@ def run(
             settings.connections, progress=progress,
         )  # fmt: skip
         result["servers"] = server_verdicts(result["served"])
+        result["memory"] = memory.bench(
+            folder / "memory", settings.seconds, settings.connections,
+            progress=progress,
+        )  # fmt: skip
         durations["served"] = round(time.monotonic() - part, 1)
+        part = time.monotonic()
+        result["sqlite"] = sqlite.bench(folder / "sqlite", settings.sqlite_seconds,
+                                        progress)  # fmt: skip
+        durations["sqlite"] = round(time.monotonic() - part, 1)
         part = time.monotonic()
         if postgres_url:
             result["remote"] = remote.bench(
                 postgres_url, folder / "remote", settings.remote_seconds,
                 settings.delays_ms, settings.remote_connections,
                 configs(settings.remote_configs, remote.CONFIGS), progress,
+                served_connections=settings.connections,
             )  # fmt: skip
         else:
             result["remote"] = None
@@ -235,8 +247,14 @@ def steps(settings: Settings, remote_too: bool) -> int:
     served_configs = len(settings.forge_configs) + len(settings.reference_configs)
     total = len(RUNGS) * settings.rounds + 1  # + the profile
     total += 1 + served_configs * 6 * settings.rounds  # the gate, then the runs
+    total += len(memory.CONFIGS) + len(sqlite.SETTINGS)
     if remote_too:
-        total += 1 + len(settings.remote_configs) * len(settings.delays_ms)
+        chosen = configs(settings.remote_configs, remote.CONFIGS)
+        total += 1 + sum(  # the gate, then each config's runs
+            (config.default or not config.app.forge)
+            + (len(settings.delays_ms) if config.app.forge else 0)
+            for config in chosen
+        )
     return total
 
 

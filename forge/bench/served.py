@@ -367,11 +367,19 @@ def bench(
     connections: int,
     keep_alive: Sequence[bool] = (True, False),
     progress: Callable[[str], None] = lambda line: None,
+    scenarios: Sequence[Scenario] = SERVED_SCENARIOS,
+    database_url: Callable[[Config], str | None] = lambda config: None,
+    database_pid: int | None = None,
 ) -> list[dict[str, Any]]:
     """Every config, gated, then measured per scenario and keep-alive, the configs'
     order reversed every other round (A B, then B A), so that no config always runs
-    right after the same neighbour. One record per config."""
-    with started(configs, folder) as servers:
+    right after the same neighbour. One record per config.
+
+    ``database_url`` gives a config a database server's URL (SQLite files of their
+    own otherwise); ``database_pid`` is that server's process, if on this machine."""
+    with started(configs, folder, database_url) as servers:
+        for server in servers:
+            server.database_pid = database_pid
         progress(f"conformance gate: {len(servers)} servers")
         with ThreadPoolExecutor(3) as pool:
             list(pool.map(gate, servers))
@@ -381,7 +389,7 @@ def bench(
         measurable = [server for server in servers if server.gate is None]
         for number in range(rounds):
             order = measurable if number % 2 == 0 else measurable[::-1]
-            for scenario in SERVED_SCENARIOS:
+            for scenario in scenarios:
                 for alive in keep_alive:
                     for server in order:
                         key = f"{scenario.name} keep-alive {'on' if alive else 'off'}"
