@@ -580,6 +580,11 @@ def paired(
     new_remote = {record["config"]: record for record in new.get("remote") or []}
     for record in old.get("remote") or []:
         match = new_remote.get(record["config"])
+        served, other = record.get("served"), (match or {}).get("served")
+        if served and other:
+            for key, unit in REMOTE_FIGURES.items():
+                name = f"{record['config']} PostgreSQL get {unit}"
+                yield name, served.get(key), other.get(key)
         for delay, value in record["results"].items():
             other = (match or {}).get("results", {}).get(delay)
             if other is None:
