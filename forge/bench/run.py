@@ -51,6 +51,7 @@ class Settings:
     remote_connections: int
     delays_ms: tuple[int, ...]
     sqlite_seconds: float
+    keep_alive: tuple[bool, ...]
     forge_configs: tuple[str, ...]
     reference_configs: tuple[str, ...]
     remote_configs: tuple[str, ...]
@@ -59,7 +60,8 @@ class Settings:
 FULL = Settings(
     rounds=2, batches=3, batch_size=100, users=1000, seconds=1, connections=32,
     remote_seconds=4, remote_connections=remote.CONNECTIONS, delays_ms=remote.DELAYS_MS,
-    sqlite_seconds=3, forge_configs=tuple(c.name for c in served.FORGE_CONFIGS),
+    sqlite_seconds=3, keep_alive=(True, False),
+    forge_configs=tuple(c.name for c in served.FORGE_CONFIGS),
     # The ceilings and the database rungs (what the Forge apps are judged against);
     # the minimal apps cannot be served (a dict per worker): memory.py loads them.
     reference_configs=tuple(c.name for c in served.REFERENCE_CONFIGS),
@@ -68,6 +70,7 @@ FULL = Settings(
 QUICK = Settings(
     rounds=1, batches=2, batch_size=30, users=100, seconds=1, connections=16,
     remote_seconds=2, remote_connections=16, delays_ms=(5,), sqlite_seconds=1,
+    keep_alive=(True,),
     forge_configs=tuple(c.name for c in served.FORGE_CONFIGS if c.default),
     reference_configs=("raw_asgi · uvicorn", "raw_wsgi · gunicorn sync"),
     remote_configs=tuple(
@@ -133,7 +136,7 @@ def run(
             configs(settings.forge_configs, served.FORGE_CONFIGS)
             + configs(settings.reference_configs, served.REFERENCE_CONFIGS),
             folder / "served", settings.rounds, settings.seconds,
-            settings.connections, progress=progress,
+            settings.connections, settings.keep_alive, progress,
         )  # fmt: skip
         result["servers"] = server_verdicts(result["served"])
         result["memory"] = memory.bench(
@@ -246,7 +249,8 @@ def steps(settings: Settings, remote_too: bool) -> int:
     """How many progress lines a run prints: its progress bar's length."""
     served_configs = len(settings.forge_configs) + len(settings.reference_configs)
     total = len(RUNGS) * settings.rounds + 1  # + the profile
-    total += 1 + served_configs * 6 * settings.rounds  # the gate, then the runs
+    runs = len(served.SERVED_SCENARIOS) * len(settings.keep_alive) * settings.rounds
+    total += 1 + served_configs * runs  # the gate, then the runs
     total += len(memory.CONFIGS) + len(sqlite.SETTINGS)
     if remote_too:
         chosen = configs(settings.remote_configs, remote.CONFIGS)
