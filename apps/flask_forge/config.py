@@ -131,6 +131,11 @@ def engine_options(url: URL) -> dict[str, Any]:
     return {**pooled, "connect_args": {"timeout": QUERY_TIMEOUT_SECONDS}}
 
 
+def admin_enabled(config: Mapping[str, Any]) -> bool:
+    """Whether the admin is on: only with both credentials set, so no default one."""
+    return bool(config["FORGE_ADMIN_USER"] and config["FORGE_ADMIN_PASSWORD"])
+
+
 def checked_token(config: Mapping[str, Any]) -> str | None:
     """The API token of ``config``, or None for none; a bad one stops the app (R26)."""
     return refused_in_one_line(api_token, config[TOKEN_VARIABLE])

@@ -14,7 +14,7 @@ chose a connection per request before; ``init_engine`` keeps both with a pool:
 - R25: a pooled PostgreSQL connection opened before the server stopped answering
   would wait forever for a reply (psycopg has no client-side timeout of its own by
   default; the server's statement_timeout cannot fire on a server that is silent).
-  ``AnsweringConnection`` bounds every wait for the server with psycopg's own
+  ``postgres.AnsweringConnection`` bounds every wait for the server with psycopg's own
   ``timeout`` of ``Connection.wait`` (psycopg 3.3), and closes a connection whose
   reply did not come, so SQLAlchemy sees a disconnect and drops it from the pool.
 """
@@ -23,24 +23,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-import psycopg
-from psycopg.abc import PQGen
-from psycopg.pq import TransactionStatus
-from psycopg.rows import TupleRow
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
-from flask_forge.config import QUERY_TIMEOUT_SECONDS, sqlite_file
-
-REPLY_TIMEOUT_SECONDS = QUERY_TIMEOUT_SECONDS + 0.5
-"""The longest the app waits for any reply of the server on an open connection (R25).
-
-Longer than the server's own statement_timeout, so a slow statement ends in the
-server's error and the connection stays usable; a reply later than this means a
-server that stopped answering. With CONNECT_TIMEOUT_SECONDS, 4.5 s at most before
-a request has its 500, within R25's 5 s.
-"""
+from flask_forge.config import sqlite_file
 
 # SQLite: WAL lets readers go on while a writer commits, where the rollback journal
 # makes them wait. synchronous=NORMAL in WAL mode syncs at checkpoints, not at each
@@ -53,32 +40,12 @@ SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
 FileIdentity = tuple[int, int] | None
 
 
-class AnsweringConnection(psycopg.Connection[TupleRow]):
-    """A psycopg connection that gives up on a reply it waited too long for (R25)."""
-
-    def wait(
-        self,
-        gen: PQGen[Any],
-        interval: float = 0.1,  # psycopg's own: how often a wait wakes for Ctrl-C
-        timeout: float | None = None,
-    ) -> Any:
-        """psycopg's wait for ``gen``, but never longer than REPLY_TIMEOUT_SECONDS."""
-        bound = REPLY_TIMEOUT_SECONDS if timeout is None else timeout
-        try:
-            return super().wait(gen, interval, min(bound, REPLY_TIMEOUT_SECONDS))
-        except psycopg.OperationalError:
-            # A query still ACTIVE had no reply: the protocol is mid-way and the
-            # connection unusable. Closed, it is a disconnect for SQLAlchemy, which
-            # invalidates it (and the pool's others, opened before the silence).
-            # A server's own error (a statement_timeout) leaves it idle, and usable.
-            if self.pgconn.transaction_status == TransactionStatus.ACTIVE:
-                self.pgconn.finish()
-            raise
-
-
 def init_engine(engine: Engine) -> None:
     """Install the checks of R24 (SQLite) or R25 (PostgreSQL) on ``engine``'s pool."""
     if engine.url.get_backend_name() == "postgresql":
+        # Imported here: psycopg and libpq are 10 MiB a worker on SQLite never uses.
+        from flask_forge.postgres import connect_answering
+
         event.listen(engine, "do_connect", connect_answering)
         return
     path = sqlite_file(engine.url)
@@ -100,13 +67,6 @@ def init_engine(engine: Engine) -> None:
         """R24: a connection to a file no longer at the path is not used again."""
         if file_identity(path) != record.info["file"]:
             raise DisconnectionError("the database file was deleted, moved or replaced")
-
-
-def connect_answering(
-    dialect: Any, record: ConnectionPoolEntry, cargs: Any, cparams: Any
-) -> AnsweringConnection:
-    """SQLAlchemy's "do_connect": psycopg's connect, returning the class above."""
-    return AnsweringConnection.connect(*cargs, **cparams)
 
 
 def set_pragmas(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
