@@ -84,6 +84,7 @@ def list_users() -> Response:
 @bp.get(USER)
 def get_user(id: int) -> Response:
     """Read one user."""
+    one_statement_read()
     user = find_user(id)
     done_reading()
     return jsonify(user_read.dump(user))
@@ -145,6 +146,18 @@ def find_user(user_id: int) -> User:
     if user is None:
         raise ProblemError(USER_NOT_FOUND)
     return user
+
+
+def one_statement_read() -> None:
+    """Run the request's one statement outside a transaction, on PostgreSQL: one round
+    trip instead of three (BEGIN, the SELECT, ROLLBACK), and one statement sees one
+    snapshot anyway. SQLAlchemy resets the connection when it goes back to the pool.
+
+    Not on SQLite: pysqlite begins no transaction before a SELECT already, and the
+    reset would cost a PRAGMA a request.
+    """
+    if db.engine.dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def done_reading() -> None:
