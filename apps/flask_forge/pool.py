@@ -35,6 +35,13 @@ from flask_forge.config import sqlite_file
 # (tests/test_reliability.py kills servers and checks), a power loss or an OS crash
 # may lose the last commits. journal_mode is kept by the file, but one made before
 # (or by a migration) switches here; synchronous is per connection.
+# No BEGIN IMMEDIATE is needed: pysqlite's own transaction control (SQLAlchemy's
+# default) begins a transaction just before the first INSERT, UPDATE or DELETE, and
+# a SELECT before it (PATCH reads its user) runs in none. So a write transaction
+# starts with its write, which waits out the busy timeout for the lock, and never
+# upgrades a read snapshot another commit has made stale (SQLITE_BUSY at once, "database
+# is locked"). tests/test_flask_pool.py races writes to hold this; it fails with a
+# plain deferred BEGIN at each transaction's start.
 SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
 
 FileIdentity = tuple[int, int] | None
