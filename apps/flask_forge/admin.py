@@ -28,7 +28,11 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.wrappers import Response
 from wtforms import Form, PasswordField, SelectField, StringField
 
-from flask_forge.config import refused_in_one_line, require_secret_key
+from flask_forge.config import (
+    admin_enabled,
+    refused_in_one_line,
+    require_secret_key,
+)
 from flask_forge.contract import DEFAULT_TIER, INTERNAL_ERROR, NAME_CONFLICT, TIERS
 from flask_forge.db import db
 from flask_forge.errors import error_items
@@ -43,11 +47,6 @@ given a Redis or Memcached server; a wait needs no shared state.
 """
 LOGGED_IN = "forge_admin"
 """The session key that marks a logged-in admin."""
-
-
-def enabled(app: Flask) -> bool:
-    """Whether the admin is on: only with both credentials set, so no default one."""
-    return bool(app.config["FORGE_ADMIN_USER"] and app.config["FORGE_ADMIN_PASSWORD"])
 
 
 def credentials_match(username: str, password: str) -> bool:
@@ -170,7 +169,7 @@ class UserView(ModelView):
 
 def init_app(app: Flask) -> None:
     """Add the admin at /admin/ to ``app``, if its config has both credentials."""
-    if not enabled(app):
+    if not admin_enabled(app.config):
         return
     refused_in_one_line(require_secret_key, app.config["SECRET_KEY"])
     admin = Admin(app, name="Forge", index_view=AdminHome(), theme=Bootstrap4Theme())

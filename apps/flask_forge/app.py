@@ -7,11 +7,13 @@ Counterparts: ``fastapi_forge/app.py``; ``django_forge/settings.py``, ``urls.py`
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Request
 from flask.json.provider import DefaultJSONProvider
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
-from flask_forge import admin, db, docs, errors, hosts, routing, views
+from flask_forge import db, docs, errors, hosts, routing, views
 from flask_forge.config import (
+    admin_enabled,
     checked_hosts,
     checked_token,
     engine_options,
@@ -27,6 +29,21 @@ class JSONProvider(DefaultJSONProvider):
 
     ensure_ascii = False  # R5: non-ASCII characters as themselves, never \u escapes
     sort_keys = False  # members in the order the schemas declare them
+
+
+class AdminSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, opened for the admin's paths alone.
+
+    The admin is the session's one user (its login flag and CSRF token); Flask would
+    otherwise read the cookie and build a signing serializer on every API request.
+    Elsewhere Flask's null session stands in, which nothing reads and Flask never saves.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """The cookie's session under /admin/; None, the null session, elsewhere."""
+        if not request.path.startswith("/admin/"):
+            return None
+        return super().open_session(app, request)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -46,6 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config[TOKEN_VARIABLE] = checked_token(app.config)  # R26: None for none
     app.config[HOSTS_VARIABLE] = checked_hosts(app.config)  # R28
     app.request_class = StrictJSONRequest
+    app.session_interface = AdminSessionInterface()
     app.json = JSONProvider(app)
 
     db.init_app(app)
@@ -54,5 +72,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     routing.init_app(app)
     app.register_blueprint(views.bp)
     docs.init_app(app)
-    admin.init_app(app)  # /admin/, outside the API (R2), when credentials are set
+    if admin_enabled(app.config):
+        # /admin/, outside the API (R2). Imported only when on: Flask-Admin, WTForms
+        # and its SQLAlchemy views are 6 MiB a worker without the admin never uses.
+        from flask_forge import admin
+
+        admin.init_app(app)
     return app

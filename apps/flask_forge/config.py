@@ -11,9 +11,9 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
-from sqlalchemy import NullPool
+from sqlalchemy import QueuePool
 from sqlalchemy.engine import URL, make_url
 
 from flask_forge.contract import HOSTS_VARIABLE, TOKEN_VARIABLE, api_token, served_hosts
@@ -93,16 +93,30 @@ def existing_file_only(url: URL) -> URL:
     return uri.update_query_dict({"mode": "rw", "uri": "true"})
 
 
+def sqlite_file(url: URL) -> Path | None:
+    """The file an SQLite ``url`` names (a plain path or ``existing_file_only``'s URI),
+    or None for another database or one in memory."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    database = url.database or ""
+    if "uri" in url.query:
+        database = unquote(database.removeprefix("file:"))
+    return Path(database)
+
+
 def engine_options(url: URL) -> dict[str, Any]:
-    """Flask-SQLAlchemy's engine options for ``url``: its pool, and how long to wait."""
+    """Flask-SQLAlchemy's engine options for ``url``: its pool, and how long to wait.
+
+    The pool is SQLAlchemy's QueuePool, which ``pool.init_engine`` makes keep R24 and
+    R25. One connection kept: a gunicorn sync worker serves one request at a time, so
+    a second would stay idle (on PostgreSQL, a server process and its memory each);
+    a threaded server or test opens its overflow, closed when returned.
+    """
+    pooled: dict[str, Any] = {"poolclass": QueuePool, "pool_size": 1}
     if url.get_backend_name() == "postgresql":
         milliseconds = QUERY_TIMEOUT_SECONDS * 1000
         return {
-            # R24, R25: a connection per request, as Django's default. A pooled one
-            # could have been opened before the server stopped answering, and a
-            # request on it would wait forever, pool_pre_ping's ping included; a new
-            # one fails within connect_timeout.
-            "poolclass": NullPool,
+            **pooled,
             "connect_args": {
                 "connect_timeout": CONNECT_TIMEOUT_SECONDS,
                 # A statement stuck behind a lock ends in an error, and a transaction
@@ -111,16 +125,15 @@ def engine_options(url: URL) -> dict[str, Any]:
                 f" -c idle_in_transaction_session_timeout={milliseconds}",
             },
         }
-    if url.get_backend_name() != "sqlite":
+    if sqlite_file(url) is None:
         return {}
     # R24, R25: wait this long for another connection's lock on the file, then fail.
-    options: dict[str, Any] = {"connect_args": {"timeout": QUERY_TIMEOUT_SECONDS}}
-    if url.query.get("mode") == "rw":
-        # R24: a connection per request, as Django's default, so every request opens
-        # the file now at the configured path: one deleted or moved away fails the
-        # request, where a pooled connection would go on serving the old file.
-        options["poolclass"] = NullPool
-    return options
+    return {**pooled, "connect_args": {"timeout": QUERY_TIMEOUT_SECONDS}}
+
+
+def admin_enabled(config: Mapping[str, Any]) -> bool:
+    """Whether the admin is on: only with both credentials set, so no default one."""
+    return bool(config["FORGE_ADMIN_USER"] and config["FORGE_ADMIN_PASSWORD"])
 
 
 def checked_token(config: Mapping[str, Any]) -> str | None:

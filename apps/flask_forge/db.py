@@ -7,13 +7,15 @@ when the request ends; ``init_app`` binds the extensions to an app, and
 """
 
 from pathlib import Path
-from urllib.parse import unquote
 
 from flask import Flask
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Engine, NullPool, create_engine
+from sqlalchemy import Engine, NullPool, create_engine, event
 from sqlalchemy.orm import DeclarativeBase
+
+from flask_forge import pool
+from flask_forge.config import sqlite_file
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -33,6 +35,8 @@ def init_app(app: Flask) -> None:
     """Bind the extensions to ``app``, on the database its config names."""
     db.init_app(app)
     migrate.init_app(app, db)
+    with app.app_context():
+        pool.init_engine(db.engine)  # R24, R25 on pooled connections
 
 
 def migration_engine(engine: Engine) -> Engine:
@@ -42,11 +46,13 @@ def migration_engine(engine: Engine) -> Engine:
     never creates it: only the migrations do (R24).
     """
     url = engine.url
-    if url.query.get("mode") != "rw":
+    path = sqlite_file(url)
+    if path is None or url.query.get("mode") != "rw":
         return engine
-    # SQLite makes the file, not its folder. The path is absolute and percent-encoded
-    # by now: Flask-SQLAlchemy has put a relative one in instance/.
-    path = Path(unquote((url.database or "").removeprefix("file:")))
+    # SQLite makes the file, not its folder. The path is absolute by now:
+    # Flask-SQLAlchemy has put a relative one in instance/.
     path.parent.mkdir(parents=True, exist_ok=True)
     # NullPool: the migration's connection closes with it, leaving nothing to dispose.
-    return create_engine(url.update_query_dict({"mode": "rwc"}), poolclass=NullPool)
+    created = create_engine(url.update_query_dict({"mode": "rwc"}), poolclass=NullPool)
+    event.listen(created, "connect", pool.set_pragmas)  # a new file starts in WAL mode
+    return created
