@@ -143,9 +143,11 @@ def database(url: str) -> dict[str, Any]:
         # write (tests/test_reliability.py), a power loss or an OS crash may lose the
         # last commits. On every connection: a file made before, or by migrate, too.
         options["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
-        # A transaction that reads and then writes (Django's deletes) fails at once
-        # with "database is locked", not after the busy timeout, when it upgrades to
-        # a write after another connection committed: take the write lock at BEGIN.
+        # A transaction that reads and then writes (the admin's saves, in Django's
+        # atomic blocks) fails at once with "database is locked", not after the busy
+        # timeout, when it upgrades to a write after another connection committed:
+        # take the write lock at BEGIN. The API's writes are single statements in
+        # autocommit, and its deletes' transactions begin with the DELETE.
         options["transaction_mode"] = "IMMEDIATE"
         if entry["NAME"] != ":memory:":
             # R24: open the file that is there, never create one (a URI needs a
