@@ -107,8 +107,9 @@ class HealthView(AllowedMethods):
     def get(self, request: Request) -> Response:
         """Say whether the app can serve the API (R24)."""
         try:
-            # R24: the users table, in the file at its configured path, since this
-            # request's connection opened it with mode=rw (settings.py).
+            # R24: the users table, in the file at its configured path: a kept
+            # connection to another file is dropped first (backends/sqlite3/), and
+            # a new one opens with mode=rw (settings.py).
             User.objects.exists()
         except DatabaseError as error:
             raise ServiceUnavailable from error
