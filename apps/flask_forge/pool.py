@@ -15,7 +15,7 @@ chose a connection per request before; ``init_engine`` keeps both with a pool:
   would wait forever for a reply (psycopg has no client-side timeout of its own by
   default; the server's statement_timeout cannot fire on a server that is silent).
   ``postgres.AnsweringConnection`` bounds every wait for the server with psycopg's own
-  ``timeout`` of ``Connection.wait`` (psycopg 3.3), and closes a connection whose
+  ``timeout`` of ``Connection.wait`` (psycopg 3.3.6), and closes a connection whose
   reply did not come, so SQLAlchemy sees a disconnect and drops it from the pool.
 """
 

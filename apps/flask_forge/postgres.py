@@ -1,7 +1,7 @@
 """psycopg connections whose every wait for the server ends (R25).
 
 ``pool.py`` installs it for a PostgreSQL URL only, so a worker on SQLite never
-imports psycopg. psycopg 3.3's ``Connection.wait`` takes the ``timeout``.
+imports psycopg. psycopg 3.3.6's ``Connection.wait`` takes the ``timeout``.
 """
 
 from typing import Any

@@ -6,7 +6,6 @@ engines. ``settings.py`` keeps connections (``CONN_MAX_AGE``), and names this mo
 as ``ENGINE``, the extension point Django documents for subclassing a backend.
 """
 
-from time import monotonic
 from typing import Any, TypeVar
 
 import psycopg
@@ -14,61 +13,42 @@ from django.db.backends.postgresql import base
 from django.utils.asyncio import async_unsafe
 from psycopg import IsolationLevel
 from psycopg.abc import PQGen
+from psycopg.pq import TransactionStatus
 
-REPLY_TIMEOUT_SECONDS = 3.0
+REPLY_TIMEOUT_SECONDS = 2.5
 """The longest a kept connection waits for any reply of the server (R25).
 
 Above the server's own ``statement_timeout`` (``settings.QUERY_TIMEOUT_SECONDS``, 2 s),
-so a slow statement ends in the server's error first; with libpq's ``connect_timeout``
-(2 s) before a new connection's first statement, a request that meets a server gone
-silent answers within 5 s.
+so a slow statement ends in the server's error first, and the connection stays
+usable; with libpq's ``connect_timeout`` (2 s) before a new connection's first
+statement, 4.5 s at most before a request has its answer, within R25's 5 s.
 """
 
 Result = TypeVar("Result")
 
 
-class ReplyTimeout(psycopg.OperationalError):
-    """The server sent no reply within ``REPLY_TIMEOUT_SECONDS``."""
-
-
-def bounded(gen: PQGen[Result], seconds: float) -> PQGen[Result]:
-    """psycopg's generator ``gen``, given up once ``seconds`` have passed.
-
-    psycopg's wait functions resume the generator they consume at every interval of
-    their wait (0.1 s, ``interval``), ready or not, so this one checks its deadline
-    at least that often: on every psycopg version this project allows (3.2.1 up;
-    ``Connection.wait()``'s own ``timeout`` came only in 3.3's later releases).
-    """
-    ends = monotonic() + seconds
-    try:
-        wait = next(gen)
-        while True:
-            ready = yield wait
-            if monotonic() >= ends:
-                raise ReplyTimeout(f"no reply from the database in {seconds:g} s")
-            wait = gen.send(ready)
-    except StopIteration as finished:
-        result: Result = finished.value
-        return result
-
-
 class BoundedConnection(psycopg.Connection[Any]):
     """A psycopg connection whose every wait for the server has a deadline."""
 
-    def wait(self, gen: PQGen[Result], *args: Any, **kwargs: Any) -> Result:
+    def wait(
+        self, gen: PQGen[Result], interval: float = 0.1, timeout: float | None = None
+    ) -> Result:
         # R25: a connection kept from an earlier request may meet a server that has
         # stopped answering, and libpq has no clock for a reply that never comes
         # (TCP's timeouts never fire while the peer acknowledges what it is sent).
-        # Every statement, COMMIT and ROLLBACK of psycopg waits here: each gets a
-        # deadline, after which an OperationalError is raised, the 500 (or /healthz's
-        # 503).
+        # Every statement, COMMIT and ROLLBACK of psycopg waits here: each gets
+        # psycopg's own deadline (``timeout``, from psycopg 3.3.6), after which an
+        # OperationalError is raised, the 500 (or /healthz's 503).
+        bound = REPLY_TIMEOUT_SECONDS if timeout is None else timeout
         try:
-            return super().wait(bounded(gen, REPLY_TIMEOUT_SECONDS), *args, **kwargs)
-        except ReplyTimeout:
+            return super().wait(gen, interval, min(bound, REPLY_TIMEOUT_SECONDS))
+        except psycopg.OperationalError:
             # A reply still owed: the protocol is mid-way, the connection unusable.
             # Closed, Django's is_usable() fails at once and the next request
-            # connects anew (under connect_timeout), rather than wait again.
-            self.close()
+            # connects anew (under connect_timeout), rather than wait again. A
+            # server's own error (a statement_timeout) leaves it idle, and usable.
+            if self.pgconn.transaction_status == TransactionStatus.ACTIVE:
+                self.close()
             raise
 
 
