@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
@@ -84,9 +84,14 @@ def watch_sqlite_file(engine: AsyncEngine, path: Path) -> None:
     open handle; a connection per request (NullPool) cost a thread and an open per
     request with aiosqlite. So each connection records the identity of the file at the
     path when it opens (its device and inode), and each checkout compares it with the
-    file there now: a file gone or replaced refuses the connection with
+    file there now: a file gone or replaced refuses the connection with a
     ``DisconnectionError``, SQLAlchemy's documented way, and the pool opens a new one,
-    which finds the file at the path or fails (mode=rw never creates it).
+    which finds the file at the path or fails (mode=rw never creates it). A stat a
+    checkout, about a microsecond.
+
+    WAL's caveat: SQLite leaves the ``-wal`` of a file moved away while connections are
+    open to it, and a new file at the path reads it as its own; only a file replaced
+    while no connection is open to it is safe (stop the app first).
     """
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -109,7 +114,9 @@ def watch_sqlite_file(engine: AsyncEngine, path: Path) -> None:
         dbapi_connection: Any, record: ConnectionPoolEntry, proxy: PoolProxiedConnection
     ) -> None:
         if file_identity(path) != record.info.get("file"):
-            raise DisconnectionError(f"{path} is not the file this connection opened")
+            # The Pool variant: every connection opened before is to the old file
+            # too, and is replaced at its next checkout.
+            raise InvalidatePoolError(f"{path} is not the file this connection opened")
 
     @event.listens_for(engine.sync_engine, "begin")
     def begin(connection: Connection) -> None:
