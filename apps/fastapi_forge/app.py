@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from fastapi_forge import docs, errors, views
 from fastapi_forge.config import Settings
 from fastapi_forge.contract import VERSION
-from fastapi_forge.db import open_engine, reads_only
+from fastapi_forge.db import open_engine, open_read_engine
 from fastapi_forge.hosts import ServedHostsMiddleware
 
 
@@ -22,11 +22,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     # Before anything opens: a bad token or host list stops here.
     api_token, hosts = settings.api_token(), settings.hosts()
-    engine = open_engine(settings.sqlalchemy_url())
+    url = settings.sqlalchemy_url()
+    engine = open_engine(url)
+    read_engine = open_read_engine(url, engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        await read_engine.dispose()
         await engine.dispose()
 
     app = FastAPI(
@@ -43,8 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # expire_on_commit=False: a committed user is still read to build the response.
     app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
-    # Reads begin no transaction (db.reads_only): fewer round trips a request.
-    app.state.read_sessionmaker = async_sessionmaker(reads_only(engine))
+    # Reads begin no transaction (db.open_read_engine): fewer round trips a request.
+    app.state.read_sessionmaker = async_sessionmaker(read_engine)
     app.state.api_token = api_token  # what auth.py checks writes against (R26)
     errors.init_app(app)
     app.add_middleware(ServedHostsMiddleware, hosts=hosts)  # R28, before routing

@@ -55,10 +55,11 @@ def make_sqlite_folder(url: URL) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
 
 
-def open_engine(url: URL) -> AsyncEngine:
+def open_engine(url: URL, *, reads_only: bool = False) -> AsyncEngine:
     """The app's engine on ``url``, which never creates an embedded file.
 
     Only the migrations create the database, on an engine of their own (``env.py``).
+    With ``reads_only``, the engine of requests that only read (``open_read_engine``).
     """
     path = sqlite_file(url)
     if path is None:
@@ -68,10 +69,25 @@ def open_engine(url: URL) -> AsyncEngine:
     rw_url = url.set(database=path.as_uri()).update_query_dict(
         {"mode": "rw", "uri": "true"}
     )
+    # SQLite takes one writer at a time. With a connection each, a worker's writers
+    # poll SQLite's lock in its busy handler's sleeps, unfairly, and some waited past
+    # the busy timeout ("database is locked", 4 POSTs of 2,400 answered 500 at 32
+    # connections on 2 workers with SQLAlchemy's default pool); one write connection
+    # a worker queues its writes in order in asyncio instead (none refused). Reads
+    # go on beside it on a pool of their own, WAL's point.
+    sizes = (
+        {"pool_size": 5, "max_overflow": 10}
+        if reads_only
+        else {"pool_size": 1, "max_overflow": 0}
+    )
     engine = create_async_engine(
         rw_url,
+        **sizes,
+        # R25: a request waits this long at most for a connection of the pool.
+        pool_timeout=CONNECT_TIMEOUT_SECONDS,
         # R24, R25: SQLite waits this long for another writer's lock, then fails.
         connect_args={"timeout": QUERY_TIMEOUT_SECONDS},
+        execution_options={READS_ONLY: True} if reads_only else {},
     )
     watch_sqlite_file(engine, path)
     return engine
@@ -138,19 +154,19 @@ def file_identity(path: Path) -> tuple[int, int] | None:
 
 
 READS_ONLY = "forge_reads_only"
-"""The execution option of ``reads_only``'s engine on SQLite: begin no transaction."""
+"""The execution option of the read engine on SQLite: begin no transaction."""
 
 
-def reads_only(engine: AsyncEngine) -> AsyncEngine:
-    """``engine`` for requests that only read: each statement commits by itself.
+def open_read_engine(url: URL, engine: AsyncEngine) -> AsyncEngine:
+    """The engine on ``url`` for requests that only read, beside the app's ``engine``.
 
-    A read needs no BEGIN and no ROLLBACK around it: on PostgreSQL that is two round
-    trips fewer a request (AUTOCOMMIT, which asyncpg's dialect sets without a round
-    trip); on SQLite two calls to aiosqlite's thread fewer ("begin" above emits none).
-    The engine shares ``engine``'s pool.
+    A read needs no BEGIN and no ROLLBACK around it, each statement commits by
+    itself: on PostgreSQL two round trips fewer a request (AUTOCOMMIT, which asyncpg's
+    dialect sets without a round trip), on ``engine``'s pool; on SQLite two calls to
+    aiosqlite's thread fewer ("begin" above emits none), on a pool of its own.
     """
     if engine.dialect.name == "sqlite":
-        return engine.execution_options(**{READS_ONLY: True})
+        return open_engine(url, reads_only=True)
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
@@ -186,7 +202,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request that only reads, on ``reads_only``'s engine."""
+    """One session per request that only reads, on ``open_read_engine``'s engine."""
     async with request.app.state.read_sessionmaker() as session:
         yield session
 
