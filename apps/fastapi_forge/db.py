@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -87,13 +87,12 @@ def open_engine(url: URL, *, reads_only: bool = False) -> AsyncEngine:
         pool_timeout=CONNECT_TIMEOUT_SECONDS,
         # R24, R25: SQLite waits this long for another writer's lock, then fails.
         connect_args={"timeout": QUERY_TIMEOUT_SECONDS},
-        execution_options={READS_ONLY: True} if reads_only else {},
     )
-    watch_sqlite_file(engine, path)
+    watch_sqlite_file(engine, path, reads_only=reads_only)
     return engine
 
 
-def watch_sqlite_file(engine: AsyncEngine, path: Path) -> None:
+def watch_sqlite_file(engine: AsyncEngine, path: Path, *, reads_only: bool) -> None:
     """Pool connections to ``path`` only while it is the file they opened (R24).
 
     A pooled connection would go on serving a file deleted or moved away through its
@@ -113,9 +112,14 @@ def watch_sqlite_file(engine: AsyncEngine, path: Path) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
         record.info["file"] = file_identity(path)
-        # The driver begins no transaction of its own: "begin" below does (SQLAlchemy's
-        # recipe for pysqlite and aiosqlite), so reads need none.
-        dbapi_connection.isolation_level = None
+        # Reads begin no transaction: each statement commits by itself. Writes begin
+        # with BEGIN IMMEDIATE, which Python's sqlite3 puts before the first INSERT,
+        # UPDATE or DELETE, in the same call (no statement more a request): it takes
+        # the write lock as it begins, waiting for it up to the busy timeout. A
+        # transaction begun deferred by a read (PATCH reads the user first) would
+        # fail at once with "database is locked" when it upgrades to a write after
+        # another connection committed, without the busy timeout's wait.
+        dbapi_connection.isolation_level = None if reads_only else "IMMEDIATE"
         cursor = dbapi_connection.cursor()
         # WAL lets readers go on while a writer commits. NORMAL in WAL mode syncs at
         # checkpoints: a crash of the app or server process loses no acknowledged
@@ -134,15 +138,6 @@ def watch_sqlite_file(engine: AsyncEngine, path: Path) -> None:
             # too, and is replaced at its next checkout.
             raise InvalidatePoolError(f"{path} is not the file this connection opened")
 
-    @event.listens_for(engine.sync_engine, "begin")
-    def begin(connection: Connection) -> None:
-        # A transaction that reads then writes (PATCH) and began deferred fails at
-        # once with "database is locked" if another connection committed meanwhile,
-        # without the busy timeout's wait: a write transaction takes the write lock
-        # as it begins, waiting for it up to the timeout. Reads need no transaction.
-        if not connection.get_execution_options().get(READS_ONLY):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-
 
 def file_identity(path: Path) -> tuple[int, int] | None:
     """The device and inode of the file at ``path`` now, or None if there is none."""
@@ -153,17 +148,13 @@ def file_identity(path: Path) -> tuple[int, int] | None:
     return status.st_dev, status.st_ino
 
 
-READS_ONLY = "forge_reads_only"
-"""The execution option of the read engine on SQLite: begin no transaction."""
-
-
 def open_read_engine(url: URL, engine: AsyncEngine) -> AsyncEngine:
     """The engine on ``url`` for requests that only read, beside the app's ``engine``.
 
     A read needs no BEGIN and no ROLLBACK around it, each statement commits by
     itself: on PostgreSQL two round trips fewer a request (AUTOCOMMIT, which asyncpg's
     dialect sets without a round trip), on ``engine``'s pool; on SQLite two calls to
-    aiosqlite's thread fewer ("begin" above emits none), on a pool of its own.
+    aiosqlite's thread fewer (``watch_sqlite_file``), on a pool of its own.
     """
     if engine.dialect.name == "sqlite":
         return open_engine(url, reads_only=True)
