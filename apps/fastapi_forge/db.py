@@ -153,8 +153,9 @@ def open_read_engine(url: URL, engine: AsyncEngine) -> AsyncEngine:
 
     A read needs no BEGIN and no ROLLBACK around it, each statement commits by
     itself: on PostgreSQL two round trips fewer a request (AUTOCOMMIT, which asyncpg's
-    dialect sets without a round trip), on ``engine``'s pool; on SQLite two calls to
-    aiosqlite's thread fewer (``watch_sqlite_file``), on a pool of its own.
+    dialect sets without a round trip), on ``engine``'s pool. On SQLite, where sqlite3
+    begins none before a SELECT anyway, it is a pool of its own, so that reads go on
+    beside the one write connection (``open_engine``).
     """
     if engine.dialect.name == "sqlite":
         return open_engine(url, reads_only=True)
