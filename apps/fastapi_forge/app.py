@@ -10,10 +10,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from fastapi_forge import admin, docs, errors, views
+from fastapi_forge import docs, errors, views
 from fastapi_forge.config import Settings
 from fastapi_forge.contract import VERSION
-from fastapi_forge.db import open_engine
+from fastapi_forge.db import open_engine, open_read_engine
 from fastapi_forge.hosts import ServedHostsMiddleware
 
 
@@ -22,11 +22,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     # Before anything opens: a bad token or host list stops here.
     api_token, hosts = settings.api_token(), settings.hosts()
-    engine = open_engine(settings.sqlalchemy_url())
+    url = settings.sqlalchemy_url()
+    engine = open_engine(url)
+    read_engine = open_read_engine(url, engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        await read_engine.dispose()
         await engine.dispose()
 
     app = FastAPI(
@@ -43,10 +46,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # expire_on_commit=False: a committed user is still read to build the response.
     app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+    # Reads begin no transaction (db.open_read_engine): fewer round trips a request.
+    app.state.read_sessionmaker = async_sessionmaker(read_engine)
     app.state.api_token = api_token  # what auth.py checks writes against (R26)
     errors.init_app(app)
     app.add_middleware(ServedHostsMiddleware, hosts=hosts)  # R28, before routing
     app.include_router(views.router)
     docs.init_app(app)
-    admin.init_app(app, settings, engine)  # /admin/, outside the API (R2), if set up
+    if settings.admin_enabled():
+        # Imported only then: a worker without the admin need not hold SQLAdmin,
+        # WTForms and Jinja in memory.
+        from fastapi_forge import admin
+
+        admin.init_app(app, settings, engine)  # /admin/, outside the API (R2)
     return app

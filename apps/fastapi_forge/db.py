@@ -1,19 +1,20 @@
-"""The declarative base, the async engine, the per-request session, and migrations.
+"""The declarative base, the async engine, the per-request sessions, and migrations.
 
 Counterparts: ``flask_forge/db.py``; Django has this built in (``settings.DATABASES``).
 """
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
 
-from alembic import command
-from alembic.config import Config
 from fastapi import Depends, Request
+from sqlalchemy import event
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
 
@@ -54,10 +55,11 @@ def make_sqlite_folder(url: URL) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
 
 
-def open_engine(url: URL) -> AsyncEngine:
+def open_engine(url: URL, *, reads_only: bool = False) -> AsyncEngine:
     """The app's engine on ``url``, which never creates an embedded file.
 
     Only the migrations create the database, on an engine of their own (``env.py``).
+    With ``reads_only``, the engine of requests that only read (``open_read_engine``).
     """
     path = sqlite_file(url)
     if path is None:
@@ -67,14 +69,97 @@ def open_engine(url: URL) -> AsyncEngine:
     rw_url = url.set(database=path.as_uri()).update_query_dict(
         {"mode": "rw", "uri": "true"}
     )
-    # R24: a connection per request opens whatever file is at the path now; a pooled
-    # one would go on serving a file deleted or moved away through its open handle.
-    return create_async_engine(
+    # SQLite takes one writer at a time. With a connection each, a worker's writers
+    # poll SQLite's lock in its busy handler's sleeps, unfairly, and some waited past
+    # the busy timeout ("database is locked", 4 POSTs of 2,400 answered 500 at 32
+    # connections on 2 workers with SQLAlchemy's default pool); one write connection
+    # a worker queues its writes in order in asyncio instead (none refused). Reads
+    # go on beside it on a pool of their own, WAL's point.
+    sizes = (
+        {"pool_size": 5, "max_overflow": 10}
+        if reads_only
+        else {"pool_size": 1, "max_overflow": 0}
+    )
+    engine = create_async_engine(
         rw_url,
-        poolclass=NullPool,
+        **sizes,
+        # R25: a request waits this long at most for a connection of the pool.
+        pool_timeout=CONNECT_TIMEOUT_SECONDS,
         # R24, R25: SQLite waits this long for another writer's lock, then fails.
         connect_args={"timeout": QUERY_TIMEOUT_SECONDS},
     )
+    watch_sqlite_file(engine, path, reads_only=reads_only)
+    return engine
+
+
+def watch_sqlite_file(engine: AsyncEngine, path: Path, *, reads_only: bool) -> None:
+    """Pool connections to ``path`` only while it is the file they opened (R24).
+
+    A pooled connection would go on serving a file deleted or moved away through its
+    open handle; a connection per request (NullPool) cost a thread and an open per
+    request with aiosqlite. So each connection records the identity of the file at the
+    path when it opens (its device and inode), and each checkout compares it with the
+    file there now: a file gone or replaced refuses the connection with a
+    ``DisconnectionError``, SQLAlchemy's documented way, and the pool opens a new one,
+    which finds the file at the path or fails (mode=rw never creates it). A stat a
+    checkout, about a microsecond.
+
+    WAL's caveat: SQLite leaves the ``-wal`` of a file moved away while connections are
+    open to it, and a new file at the path reads it as its own; only a file replaced
+    while no connection is open to it is safe (stop the app first).
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["file"] = file_identity(path)
+        # Reads begin no transaction: each statement commits by itself. Writes begin
+        # with BEGIN IMMEDIATE, which Python's sqlite3 puts before the first INSERT,
+        # UPDATE or DELETE, in the same call (no statement more a request): it takes
+        # the write lock as it begins, waiting for it up to the busy timeout. A
+        # transaction begun deferred by a read (PATCH reads the user first) would
+        # fail at once with "database is locked" when it upgrades to a write after
+        # another connection committed, without the busy timeout's wait.
+        dbapi_connection.isolation_level = None if reads_only else "IMMEDIATE"
+        cursor = dbapi_connection.cursor()
+        # WAL lets readers go on while a writer commits. NORMAL in WAL mode syncs at
+        # checkpoints: a crash of the app or server process loses no acknowledged
+        # write, a power loss or an OS crash may lose the last commits. The file keeps
+        # journal_mode, but a file made before, or by a migration, switches here.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def checkout(
+        dbapi_connection: Any, record: ConnectionPoolEntry, proxy: PoolProxiedConnection
+    ) -> None:
+        if file_identity(path) != record.info.get("file"):
+            # The Pool variant: every connection opened before is to the old file
+            # too, and is replaced at its next checkout.
+            raise InvalidatePoolError(f"{path} is not the file this connection opened")
+
+
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """The device and inode of the file at ``path`` now, or None if there is none."""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def open_read_engine(url: URL, engine: AsyncEngine) -> AsyncEngine:
+    """The engine on ``url`` for requests that only read, beside the app's ``engine``.
+
+    A read needs no BEGIN and no ROLLBACK around it, each statement commits by
+    itself: on PostgreSQL two round trips fewer a request (AUTOCOMMIT, which asyncpg's
+    dialect sets without a round trip), on ``engine``'s pool. On SQLite, where sqlite3
+    begins none before a SELECT anyway, it is a pool of its own, so that reads go on
+    beside the one write connection (``open_engine``).
+    """
+    if engine.dialect.name == "sqlite":
+        return open_engine(url, reads_only=True)
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def server_options(url: URL) -> dict[str, Any]:
@@ -99,16 +184,31 @@ def server_options(url: URL) -> dict[str, Any]:
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request, from the factory ``create_app`` put on the app."""
+    """One session per request that writes, from the factory ``create_app`` made.
+
+    A session connects at its first statement, so a request refused before its
+    handler (400, 413, 415, 422) checks out no connection.
+    """
     async with request.app.state.sessionmaker() as session:
         yield session
 
 
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request that only reads, on ``open_read_engine``'s engine."""
+    async with request.app.state.read_sessionmaker() as session:
+        yield session
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
 
 
 def migrate(url: URL) -> None:
     """Bring the database at ``url`` to the newest migration, as ``alembic upgrade``."""
+    # Imported here: a worker never migrates, and need not hold Alembic in memory.
+    from alembic import command
+    from alembic.config import Config
+
     config = Config(ALEMBIC_INI)
     # Passed as an attribute, not an ini option, so a % in a password needs no escaping.
     config.attributes["url"] = url

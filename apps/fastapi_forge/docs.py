@@ -9,7 +9,8 @@ page works with no network; the README's OpenAPI section lists what the document
 """
 
 from collections.abc import Callable
-from importlib.resources import files
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -44,7 +45,18 @@ from fastapi_forge.openapi import (
 )
 from fastapi_forge.schemas import UserListQuery
 
-SWAGGER_UI = str(files("swagger_ui") / "static")
+
+def package_folder(package: str, folder: str) -> str:
+    """``folder`` of an installed ``package``, found without importing the package."""
+    spec = find_spec(package)
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(package)
+    return str(Path(spec.origin).with_name(folder))
+
+
+# Its files are all the app serves of swagger-ui-py: importing it brings Jinja and
+# PyYAML into every worker.
+SWAGGER_UI = package_folder("swagger_ui", "static")
 USER_ID_PARAMETER = {"name": "id", "in": "path", "required": True, "schema": USER_ID}
 
 Responses = dict[int | str, dict[str, Any]]

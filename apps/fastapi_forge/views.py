@@ -21,7 +21,7 @@ from fastapi_forge.contract import (
     USER_NOT_FOUND,
     ProblemError,
 )
-from fastapi_forge.db import SessionDep
+from fastapi_forge.db import ReadSessionDep, SessionDep
 from fastapi_forge.models import User
 from fastapi_forge.routing import UserId, allowed_methods
 from fastapi_forge.schemas import (
@@ -60,7 +60,7 @@ async def create_user(
 # R4: FastAPI answers no HEAD by itself; a route per method keeps operation ids unique.
 @router.get(USERS, **docs.LIST_USERS)
 @router.head(USERS, **docs.LIST_USERS_HEAD)
-async def list_users(query: ListQueryDep, session: SessionDep) -> UserPage:
+async def list_users(query: ListQueryDep, session: ReadSessionDep) -> UserPage:
     """List users by id, a page at a time, optionally of one tier."""
     filters = [User.tier == query.tier] if query.tier else []
     total = await session.scalar(select(func.count()).select_from(User).where(*filters))
@@ -81,7 +81,7 @@ async def list_users(query: ListQueryDep, session: SessionDep) -> UserPage:
 
 @router.get(USER, **docs.GET_USER)
 @router.head(USER, **docs.GET_USER_HEAD)
-async def get_user(user_id: UserId, session: SessionDep) -> UserRead:
+async def get_user(user_id: UserId, session: ReadSessionDep) -> UserRead:
     """Read one user."""
     return UserRead.model_validate(await find_user(session, user_id))
 
@@ -119,7 +119,7 @@ async def delete_user(user_id: UserId, session: SessionDep) -> Response:
 
 @router.get("/healthz", **docs.CHECK_HEALTH)
 @router.head("/healthz", **docs.CHECK_HEALTH_HEAD)
-async def check_health(session: SessionDep) -> Health:
+async def check_health(session: ReadSessionDep) -> Health:
     """Say whether the app can serve the API (R24)."""
     try:
         # R24: a query on the users table, since a database without it cannot serve;
