@@ -242,7 +242,7 @@ def database_threads_finished(seconds: float = 5) -> None:
 
     Each SQLite connection of the FastAPI app runs its calls on a thread of its own,
     which hands each result back to the event loop, and ends once its connection is
-    closed (at once: the app pools none). One still busy when the portal's loop
+    closed (when the lifespan disposes the pools). One still busy when the loop
     closes, as after a locked file's busy wait (R25), raises "Event loop is closed"
     in its thread, and pytest reports that against whichever test runs next.
     """
