@@ -158,13 +158,16 @@ def memory_rows(result: Result) -> Iterator[list[str]]:
         other = minimal.get(f"{framework}_minimal")
         if forge is None or other is None:
             continue
-        ours, theirs = (
-            forge["peak_rss_per_worker_mib"],
-            other["peak_rss_per_worker_mib"],
+        database = next(
+            (r for r in result["served"] if r["rung"] == f"{framework}_database"), None
         )
+        ours = forge["peak_rss_per_worker_mib"]
+        theirs = other["peak_rss_per_worker_mib"]
         yield [
             framework, f"{number(ours, 1)}", f"{number(theirs, 1)}",
-            f"{number(ours / theirs if theirs else None, 2)}×", other["command"],
+            f"{number(ours / theirs if theirs else None, 2)}×",
+            number(database["peak_rss_per_worker_mib"], 1) if database else "n/a",
+            other["command"],
         ]  # fmt: skip
 
 
@@ -185,7 +188,7 @@ POSTGRES_HEADER = [
 ]  # fmt: skip
 MEMORY_HEADER = [
     "framework", "Forge app, MiB", "minimal app, MiB", "Forge / minimal",
-    "minimal app's command",
+    "database rung, MiB", "minimal app's command",
 ]  # fmt: skip
 SQLITE_HEADER = [
     "journal_mode", "synchronous", "commits/s", "p50 ms", "p99 ms", "max ms",
@@ -201,6 +204,39 @@ SQLITE_TEXT = (
     " write; a power loss or an operating system crash may lose the last commits"
     " (the database stays consistent)."
 )
+
+
+SETTINGS_CHOSEN = [
+    "## Settings chosen (issue 16), and the figures behind them",
+    "",
+    "Each setting the Forge apps run with for speed, and where in this report the"
+    " measurement that chose it is (the figures are this run's; the code cites its"
+    " rule where a setting keeps one):",
+    "",
+    "- **SQLite, every app**: `journal_mode=WAL` and `synchronous=NORMAL` on every"
+    " connection, the busy timeout kept at 2 s (R24, R25): the SQLite table (commits a"
+    " second and commits refused for the lock under each setting). Write transactions"
+    " take the write lock as they begin (FastAPI: sqlite3's `isolation_level ="
+    ' "IMMEDIATE"`; Django: `transaction_mode` `IMMEDIATE`; Flask: pysqlite begins'
+    " before the first write): a transaction begun by a read would fail at once on"
+    " its upgrade, without the busy timeout's wait.",
+    "- **Connections kept**, where each app opened one per request: Flask's QueuePool"
+    " of 1 a sync worker, Django's `CONN_MAX_AGE=None`, FastAPI's pools (SQLite: one"
+    " write connection a worker, its writes queued in asyncio, and a read pool beside"
+    " it; PostgreSQL: 16 a worker, no overflow). R24 by a check of the file's identity"
+    " when a connection is reused, R25 by bounded waits (asyncpg's `command_timeout`,"
+    " psycopg's `Connection.wait` timeout). Figures: connections opened per request,"
+    " PostgreSQL's CPU per request and round trips in the PostgreSQL table, the"
+    " in-process ratios, and POST p99 on SQLite in the served latency table.",
+    "- **Reads without a transaction** (FastAPI's read sessions in autocommit,"
+    " Flask's GET by id on PostgreSQL in autocommit): round trips per request in the"
+    " PostgreSQL table.",
+    "- **Lazy imports** of what a worker never uses (the admins' packages when the"
+    " admin is off, Alembic outside migrations, swagger-ui-py's module; psycopg on"
+    " SQLite in Flask): the memory table.",
+    "- **Servers**: unchanged, by the servers section above.",
+    "",
+]
 
 
 INPROCESS_HEADER = ["framework", "rung", *SCENARIO_NAMES]
@@ -470,6 +506,7 @@ def markdown(result: Result, charts: list[Path], docs: Path) -> str:
     else:
         sections += [f"Not measured: {result.get('remote_not_measured')}.", ""]
     sections += [
+        *SETTINGS_CHOSEN,
         "## Memory per worker",
         "",
         "Each Forge app's peak RSS per worker after the served runs, beside its"
