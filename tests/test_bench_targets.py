@@ -119,7 +119,7 @@ def test_a_figure_past_its_bound_is_missed_and_shown() -> None:
     assert memory[2] == "missed: 2.00× (60 of 30 MiB)"
 
 
-def test_a_failed_or_absent_figure_is_not_measured() -> None:
+def test_a_failed_run_is_missed_and_an_absent_figure_not_measured() -> None:
     result = run(memory=[])
     result["remote"][0]["served"]["failed"] = "unexpected statuses {'500': 3}"
 
@@ -129,7 +129,9 @@ def test_a_failed_or_absent_figure_is_not_measured() -> None:
     )
 
     assert found[targets.TARGETS[-1].promise] == ["not measured"] * 3
-    assert postgres_share[0] == "not measured"
+    assert postgres_share[0] == (
+        "missed: the run failed (unexpected statuses {'500': 3})"
+    )
     assert postgres_share[1].startswith("met: ")
 
 

@@ -90,8 +90,10 @@ def served_share_postgres(result: Result, framework: str) -> Figure:
 
 
 def share(ours: Result | None, theirs: Result | None) -> Figure:
-    if not ours or not theirs or ours["failed"] or theirs["failed"]:
+    if not ours or not theirs or theirs["failed"]:
         return None
+    if ours["failed"]:
+        return failed(ours)
     ratio = ours["requests_per_second"] / theirs["requests_per_second"]
     return ratio, (
         f"{ratio:.0%} ({ours['requests_per_second']:,.0f} of"
@@ -113,13 +115,15 @@ def create_p99(result: Result, framework: str) -> Figure:
     )
     if value is None:
         return None
-    return value["p99_ms"], f"{value['p99_ms']:,.0f} ms"
+    return value["p99_ms"], f"{value['p99_ms']:,.1f} ms"
 
 
 def remote_share(result: Result, framework: str) -> Figure:
     record = remote_record(result, f"{framework}_forge")
     value = (record or {}).get("results", {}).get(REMOTE_DELAY)
-    if not value or value.get("failed") or not value.get("bound_per_second"):
+    if value and value.get("failed"):
+        return failed(value)
+    if not value or not value.get("bound_per_second"):
         return None
     ratio = value["requests_per_second"] / value["bound_per_second"]
     assert record is not None
@@ -129,6 +133,12 @@ def remote_share(result: Result, framework: str) -> Figure:
         f" {record['threads']} threads, {value['peak_database_connections']}"
         " connections)"
     )
+
+
+def failed(value: Result) -> Figure:
+    """A run that failed misses its target (never "not measured"): a figure that meets
+    no bound, and the reason."""
+    return float("nan"), f"the run failed ({value['failed']})"
 
 
 def memory_ratio(result: Result, framework: str) -> Figure:
