@@ -20,6 +20,8 @@ CONFIGS = (
     served.Config(RUNGS["django_minimal"], "gunicorn sync"),
 )
 
+SCENARIOS = tuple(scenario.name for scenario in served.SERVED_SCENARIOS)
+
 
 def bench(
     folder: Path,
@@ -27,9 +29,11 @@ def bench(
     connections: int,
     configs: Sequence[served.Config] = CONFIGS,
     progress: Callable[[str], None] = lambda line: None,
+    scenarios: Sequence[str] = SCENARIOS,
 ) -> list[dict[str, Any]]:
     """Per minimal app under its interface's default server: its peak RSS per
-    worker after every served scenario, and what its runs answered."""
+    worker after the served ``scenarios`` (every one by default), and what its runs
+    answered."""
     records = []
     with served.started(configs, folder) as servers:
         for server in servers:
@@ -37,6 +41,8 @@ def bench(
             served.seed(server)
             statuses: dict[str, int] = {}
             for scenario in served.SERVED_SCENARIOS:
+                if scenario.name not in scenarios:
+                    continue
                 run = served.measure(
                     server, scenario, True, connections, seconds, folder
                 )

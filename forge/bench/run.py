@@ -52,6 +52,8 @@ class Settings:
     delays_ms: tuple[int, ...]
     sqlite_seconds: float
     keep_alive: tuple[bool, ...]
+    memory_scenarios: tuple[str, ...]
+    """Served scenarios that load the minimal apps before their memory is read."""
     forge_configs: tuple[str, ...]
     reference_configs: tuple[str, ...]
     remote_configs: tuple[str, ...]
@@ -61,6 +63,7 @@ FULL = Settings(
     rounds=2, batches=3, batch_size=100, users=1000, seconds=1, connections=32,
     remote_seconds=4, remote_connections=remote.CONNECTIONS, delays_ms=remote.DELAYS_MS,
     sqlite_seconds=3, keep_alive=(True, False),
+    memory_scenarios=tuple(s.name for s in served.SERVED_SCENARIOS),
     forge_configs=tuple(c.name for c in served.FORGE_CONFIGS),
     # The ceilings and the database rungs (what the Forge apps are judged against);
     # the minimal apps cannot be served (a dict per worker): memory.py loads them.
@@ -69,8 +72,8 @@ FULL = Settings(
 )  # fmt: skip
 QUICK = Settings(
     rounds=1, batches=2, batch_size=30, users=100, seconds=1, connections=16,
-    remote_seconds=2, remote_connections=16, delays_ms=(5,), sqlite_seconds=1,
-    keep_alive=(True,),
+    remote_seconds=1, remote_connections=16, delays_ms=(5,), sqlite_seconds=1,
+    keep_alive=(True,), memory_scenarios=("get",),
     forge_configs=tuple(c.name for c in served.FORGE_CONFIGS if c.default),
     reference_configs=("raw_asgi · uvicorn", "raw_wsgi · gunicorn sync"),
     remote_configs=tuple(
@@ -141,7 +144,7 @@ def run(
         result["servers"] = server_verdicts(result["served"])
         result["memory"] = memory.bench(
             folder / "memory", settings.seconds, settings.connections,
-            progress=progress,
+            progress=progress, scenarios=settings.memory_scenarios,
         )  # fmt: skip
         durations["served"] = round(time.monotonic() - part, 1)
         part = time.monotonic()
