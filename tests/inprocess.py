@@ -20,8 +20,14 @@ from urllib.parse import unquote, unquote_to_bytes
 from wsgiref.types import WSGIApplication, WSGIEnvironment
 
 import httpx
+import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
+from sqlalchemy.engine import make_url
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from forge.databases import drop_database, ensure_database
+from forge.servers import render
+from tests.databases import NO_POSTGRES, POSTGRES_URL
 
 BASE_URL = "http://localhost"
 SECRET_KEY = "in-process tests only"
@@ -416,3 +422,23 @@ IMPLEMENTATIONS = {
     "flask": Implementation(migrate_flask, flask_client),
     "django": Implementation(migrate_django, django_client),
 }
+
+
+@contextmanager
+def own_postgres_database(
+    implementation: str, name: str, why_live: str
+) -> Iterator[str]:
+    """A PostgreSQL database of the implementation's own, ``forge_NAME_IMPLEMENTATION``
+    on the suite's server, migrated directly; dropped after. Skips without a server,
+    and for a live implementation (``why_live`` says what a test cannot do with one)."""
+    if not POSTGRES_URL:
+        pytest.skip(NO_POSTGRES)
+    if implementation not in IMPLEMENTATIONS:
+        pytest.skip(f"{implementation} is a live server: {why_live}")
+    url = render(make_url(POSTGRES_URL).set(database=f"forge_{name}_{implementation}"))
+    ensure_database(url)
+    IMPLEMENTATIONS[implementation].migrate(url)
+    try:
+        yield url
+    finally:
+        drop_database(url)

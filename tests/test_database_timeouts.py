@@ -24,11 +24,10 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from forge.blackhole import BlackHole, Mode
-from forge.databases import drop_database, ensure_database
 from forge.servers import render
 from tests.contract import JSON, assert_problem
-from tests.databases import NO_POSTGRES, POSTGRES_URL, empty_users
-from tests.inprocess import IMPLEMENTATIONS, ClientFactory
+from tests.databases import empty_users
+from tests.inprocess import ClientFactory, own_postgres_database
 
 DEADLINE = 5.0
 """R24, R25: the seconds within which a request answers whatever the database does.
@@ -96,17 +95,10 @@ def ask() -> Iterator[Patience]:
 def timeouts_database(implementation: str) -> Iterator[str]:
     """The implementation's own PostgreSQL database for these tests, migrated
     directly (not through the relay); dropped after the run."""
-    if not POSTGRES_URL:
-        pytest.skip(NO_POSTGRES)
-    if implementation not in IMPLEMENTATIONS:
-        pytest.skip(f"{implementation} is a live server: no database to break")
-    url = render(
-        make_url(POSTGRES_URL).set(database=f"forge_timeouts_{implementation}")
-    )
-    ensure_database(url)
-    IMPLEMENTATIONS[implementation].migrate(url)
-    yield url
-    drop_database(url)
+    with own_postgres_database(
+        implementation, "timeouts", "no database to break"
+    ) as url:
+        yield url
 
 
 @dataclass

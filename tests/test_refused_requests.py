@@ -16,12 +16,10 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from forge.bench.delay import DelayProxy
-from forge.databases import drop_database, ensure_database
 from forge.servers import render
 from tests.contract import JSON, PROBLEMS
 from tests.contract import problem as expected
-from tests.databases import NO_POSTGRES, POSTGRES_URL
-from tests.inprocess import IMPLEMENTATIONS
+from tests.inprocess import IMPLEMENTATIONS, own_postgres_database
 
 BIG = 16385
 """R8: one byte over the largest body served."""
@@ -55,17 +53,10 @@ REFUSALS = {
 def refusal_database(implementation: str) -> Iterator[str]:
     """The implementation's own PostgreSQL database for these tests, migrated
     directly (not through the proxy); dropped after them."""
-    if not POSTGRES_URL:
-        pytest.skip(NO_POSTGRES)
-    if implementation not in IMPLEMENTATIONS:
-        pytest.skip(f"{implementation} is a live server: its database is not seen")
-    url = render(
-        make_url(POSTGRES_URL).set(database=f"forge_refusals_{implementation}")
-    )
-    ensure_database(url)
-    IMPLEMENTATIONS[implementation].migrate(url)
-    yield url
-    drop_database(url)
+    with own_postgres_database(
+        implementation, "refusals", "its database is not seen"
+    ) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
