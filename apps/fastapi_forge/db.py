@@ -3,18 +3,16 @@
 Counterparts: ``flask_forge/db.py``; Django has this built in (``settings.DATABASES``).
 """
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import event
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
+
+from fastapi_forge.pool import watch_sqlite_file
 
 ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
 
@@ -96,62 +94,6 @@ def open_engine(url: URL, *, reads_only: bool = False) -> AsyncEngine:
     )
     watch_sqlite_file(engine, path, reads_only=reads_only)
     return engine
-
-
-def watch_sqlite_file(engine: AsyncEngine, path: Path, *, reads_only: bool) -> None:
-    """Pool connections to ``path`` only while it is the file they opened (R24).
-
-    A pooled connection would go on serving a file deleted or moved away through its
-    open handle; a connection per request (NullPool) cost a thread and an open per
-    request with aiosqlite. So each connection records the identity of the file at the
-    path when it opens (its device and inode), and each checkout compares it with the
-    file there now: a file gone or replaced refuses the connection with a
-    ``DisconnectionError``, SQLAlchemy's documented way, and the pool opens a new one,
-    which finds the file at the path or fails (mode=rw never creates it). A stat a
-    checkout, about a microsecond.
-
-    WAL's caveat: SQLite leaves the ``-wal`` of a file moved away while connections are
-    open to it, and a new file at the path reads it as its own; only a file replaced
-    while no connection is open to it is safe (stop the app first).
-    """
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
-        record.info["file"] = file_identity(path)
-        # Reads begin no transaction: each statement commits by itself. Writes begin
-        # with BEGIN IMMEDIATE, which Python's sqlite3 puts before the first INSERT,
-        # UPDATE or DELETE, in the same call (no statement more a request): it takes
-        # the write lock as it begins, waiting for it up to the busy timeout. A
-        # transaction begun deferred by a read (PATCH reads the user first) would
-        # fail at once with "database is locked" when it upgrades to a write after
-        # another connection committed, without the busy timeout's wait.
-        dbapi_connection.isolation_level = None if reads_only else "IMMEDIATE"
-        cursor = dbapi_connection.cursor()
-        # WAL lets readers go on while a writer commits. NORMAL in WAL mode syncs at
-        # checkpoints: a crash of the app or server process loses no acknowledged
-        # write, a power loss or an OS crash may lose the last commits. The file keeps
-        # journal_mode, but a file made before, or by a migration, switches here.
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine.sync_engine, "checkout")
-    def checkout(
-        dbapi_connection: Any, record: ConnectionPoolEntry, proxy: PoolProxiedConnection
-    ) -> None:
-        if file_identity(path) != record.info.get("file"):
-            # The Pool variant: every connection opened before is to the old file
-            # too, and is replaced at its next checkout.
-            raise InvalidatePoolError(f"{path} is not the file this connection opened")
-
-
-def file_identity(path: Path) -> tuple[int, int] | None:
-    """The device and inode of the file at ``path`` now, or None if there is none."""
-    try:
-        status = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return status.st_dev, status.st_ino
 
 
 def open_read_engine(url: URL, engine: AsyncEngine) -> AsyncEngine:

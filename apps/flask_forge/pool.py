@@ -1,6 +1,6 @@
 """Pooled connections that still keep R24 and R25, through SQLAlchemy's pool events.
 
-Counterparts: the other apps' own pool settings. A connection per
+Counterparts: ``fastapi_forge/pool.py``; Django's ``backends/``. A connection per
 request costs a connect for each (on PostgreSQL a server process and its start-up,
 about 4.6 ms of its CPU and two more round trips; on SQLite the file's schema read
 again), so the engine keeps its connections (``config.engine_options``). Two rules
