@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from fastapi_forge.pool import watch_sqlite_file
 
@@ -86,6 +87,9 @@ def open_engine(url: URL, *, reads_only: bool = False) -> AsyncEngine:
     )
     engine = create_async_engine(
         rw_url,
+        # Named, not left to SQLAlchemy: 2.0.30, the oldest this app allows, defaults
+        # an aiosqlite file to NullPool, a connection a request, which takes no sizes.
+        poolclass=AsyncAdaptedQueuePool,
         **sizes,
         # R25: a request waits this long at most for a connection of the pool.
         pool_timeout=CONNECT_TIMEOUT_SECONDS,
