@@ -11,9 +11,8 @@ from fastapi import Depends, Request
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.pool import AsyncAdaptedQueuePool
 
-from fastapi_forge.pool import watch_sqlite_file
+from fastapi_forge.pool import FairQueuePool, watch_sqlite_file
 
 ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
 
@@ -68,7 +67,7 @@ def open_engine(url: URL, *, reads_only: bool = False) -> AsyncEngine:
     """
     path = sqlite_file(url)
     if path is None:
-        return create_async_engine(url, **server_options(url))
+        return create_async_engine(url, poolclass=FairQueuePool, **server_options(url))
     # R24: SQLite's URI mode=rw opens an existing file only; its default mode, rwc,
     # would create an empty one that has no users table.
     rw_url = url.set(database=path.as_uri()).update_query_dict(
@@ -87,9 +86,9 @@ def open_engine(url: URL, *, reads_only: bool = False) -> AsyncEngine:
     )
     engine = create_async_engine(
         rw_url,
-        # Named, not left to SQLAlchemy: 2.0.30, the oldest this app allows, defaults
-        # an aiosqlite file to NullPool, a connection a request, which takes no sizes.
-        poolclass=AsyncAdaptedQueuePool,
+        # Named, not left to SQLAlchemy, which would pick its own: 2.0.30, the oldest
+        # this app allows, NullPool for an aiosqlite file (a connection a request).
+        poolclass=FairQueuePool,
         **sizes,
         # R25: a request waits this long at most for a connection of the pool.
         pool_timeout=CONNECT_TIMEOUT_SECONDS,
@@ -157,8 +156,8 @@ async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
-ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 
 
 def migrate(url: URL) -> None:
