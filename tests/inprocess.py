@@ -262,9 +262,11 @@ def migrate_flask(database_url: str) -> None:
     from flask_migrate import upgrade
 
     from flask_forge.app import create_app
-    from flask_forge.db import db
+    from flask_forge.db import db, init_migrations
 
-    with create_app({"DATABASE_URL": database_url}).app_context():
+    app = create_app({"DATABASE_URL": database_url})
+    init_migrations(app)  # what the flask command's loading of the app does
+    with app.app_context():
         upgrade()
         db.engine.dispose()
 

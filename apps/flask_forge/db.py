@@ -8,8 +8,9 @@ when the request ends; ``init_app`` binds the extensions to an app, and
 
 from pathlib import Path
 
+import click
 from flask import Flask
-from flask_migrate import Migrate
+from flask.cli import ScriptInfo
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Engine, NullPool, create_engine, event
 from sqlalchemy.orm import DeclarativeBase
@@ -27,16 +28,35 @@ class Base(DeclarativeBase):
 # expire_on_commit=False: a committed user is still read to build the response, and
 # reloading it could find the row gone, removed by a racing DELETE.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
-# The package's own folder, so that `flask db upgrade` works from any directory.
-migrate = Migrate(directory=str(MIGRATIONS))
 
 
 def init_app(app: Flask) -> None:
     """Bind the extensions to ``app``, on the database its config names."""
     db.init_app(app)
-    migrate.init_app(app, db)
+    if loaded_by_the_flask_command():
+        init_migrations(app)
     with app.app_context():
         pool.init_engine(db.engine)  # R24, R25 on pooled connections
+
+
+def init_migrations(app: Flask) -> None:
+    """Bind Flask-Migrate to ``app``, for its `flask db` commands and ``upgrade()``.
+
+    Flask-Migrate, with the Alembic and Mako it imports, is 11 MiB that a worker never
+    uses (forge bench's memory table), so ``init_app`` binds it only for the flask
+    command; a caller that migrates otherwise binds it first.
+    """
+    from flask_migrate import Migrate
+
+    # The package's own folder, so that `flask db upgrade` works from any directory.
+    Migrate(app, db, directory=str(MIGRATIONS))
+
+
+def loaded_by_the_flask_command() -> bool:
+    """Whether the `flask` command is loading the app (to find or run one of its
+    commands), not a server."""
+    context = click.get_current_context(silent=True)
+    return context is not None and context.find_object(ScriptInfo) is not None
 
 
 def migration_engine(engine: Engine) -> Engine:
