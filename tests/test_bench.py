@@ -214,6 +214,38 @@ def test_the_delay_proxy_holds_each_answer_and_counts_round_trips() -> None:
     echo.close()
 
 
+def test_what_a_worker_loads_is_charged_to_the_package_that_loaded_it(
+    tmp_path: Path,
+) -> None:
+    """``forge.bench.loader`` over a base app: a package that holds 20 MiB once
+    imported is charged about 20 MiB, and the app's own loading the rest."""
+    (tmp_path / "small.py").write_text("app = object()\n")
+    (tmp_path / "heavy.py").write_text("BLOB = b'x' * (20 * 2**20)\n")
+    (tmp_path / "app.py").write_text(
+        "import heavy\n\ndef make():\n    return b'y' * (5 * 2**20)\n"
+    )
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path]),
+    }
+    command = [sys.executable, "-m", "forge.bench.loader"]
+    alone = subprocess.run(
+        [*command, "app:make()"], env=environment, capture_output=True, text=True,
+        check=True,
+    )  # fmt: skip
+    loaded = json.loads(alone.stdout)
+    assert {"app", "heavy"} <= set(loaded["modules"])
+    over = subprocess.run(
+        [*command, "app:make()", "--over", "small:app"], env=environment,
+        input=json.dumps(loaded["modules"]), capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    charged = json.loads(over.stdout)
+
+    assert 18 < charged["packages"]["heavy"] < 23
+    assert charged["packages"].get("app", 0) < 1
+    assert 4 < charged["rest_mib"] < 7
+
+
 @NO_WRK
 def test_a_server_that_fails_the_conformance_gate_is_not_measured(
     tmp_path: Path,
@@ -270,6 +302,15 @@ def test_a_quick_run_measures_every_figure_and_reports_it(tmp_path: Path) -> Non
         "django_minimal", "fastapi_minimal", "flask_minimal",
     ]  # fmt: skip
     assert all(record["peak_rss_per_worker_mib"] > 5 for record in result["memory"])
+    for framework, loaded in result["imports"].items():
+        rss = loaded["rss_mib"]
+        assert 5 < rss["minimal"] <= rss["database"] <= rss["forge"], framework
+        # The database rung's library is among what the Forge app loads beyond the
+        # minimal app, and is charged memory.
+        charged = {p["package"]: p["mib"] for p in loaded["over_minimal"]}
+        library = "django" if framework == "django" else "sqlalchemy"
+        assert charged.get(library, 0) > 0, (framework, charged)
+    assert sorted(result["imports"]) == ["django", "fastapi", "flask"]
     assert [(s["journal_mode"], s["synchronous"]) for s in result["sqlite"]] == list(
         sqlite.SETTINGS
     )
@@ -302,7 +343,10 @@ def test_a_quick_run_measures_every_figure_and_reports_it(tmp_path: Path) -> Non
     text = report.read_text()
     assert "## In-process: CPU microseconds per request" in text
     assert "| fastapi_forge · uvicorn (forge serve) |" in text
-    for section in ("## Issue 16's targets", "## Memory per worker", "## SQLite"):
+    for section in (
+        "## Issue 16's targets", "## Memory per worker", "### What a worker loads",
+        "## SQLite",
+    ):  # fmt: skip
         assert section in text
     assert text.count("| in-process CPU over the database rung") == 2
     charts = sorted((report.parent / "benchmarks").glob("*.png"))

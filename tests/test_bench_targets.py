@@ -109,6 +109,8 @@ def test_a_figure_past_its_bound_is_missed_and_shown() -> None:
     result = run()
     result["ratios_to_database"]["flask"]["patch"] = 1.51
     result["memory"][2]["peak_rss_per_worker_mib"] = 30.0  # django: 60 / 30 = 2x
+    database = next(r for r in result["served"] if r["rung"] == "django_database")
+    database["peak_rss_per_worker_mib"] = 45.0
 
     found = verdicts(result)
     in_process = found[targets.TARGETS[0].promise]
@@ -116,7 +118,7 @@ def test_a_figure_past_its_bound_is_missed_and_shown() -> None:
 
     assert in_process[1] == "missed: 1.51× (patch)"
     assert in_process[0].startswith("met: ")
-    assert memory[2] == "missed: 2.00× (60 of 30 MiB)"
+    assert memory[2] == "missed: 2.00× (60 of 30 MiB; the database rung 1.50×)"
 
 
 def test_a_failed_run_is_missed_and_an_absent_figure_not_measured() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.table import Table
 
-from forge.bench import targets
+from forge.bench import imports, targets
 from forge.bench.ladder import FRAMEWORKS, SCENARIO_NAMES, ladder
 from forge.bench.machine import DISTURBED_CORES
 from forge.bench.run import CLEARLY
@@ -171,6 +171,18 @@ def memory_rows(result: Result) -> Iterator[list[str]]:
         ]  # fmt: skip
 
 
+def imports_rows(result: Result) -> Iterator[list[str]]:
+    """Per framework: the RSS after loading each rung's app, and by package what
+    the Forge app loads beyond its minimal app."""
+    for framework, value in (result.get("imports") or {}).items():
+        rss = value["rss_mib"]
+        yield [
+            framework, number(rss["minimal"], 1), number(rss["database"], 1),
+            number(rss["forge"], 1), f"{number(rss['forge'] / rss['minimal'], 2)}×",
+            imports.summary(value["over_minimal"]),
+        ]  # fmt: skip
+
+
 def sqlite_rows(result: Result) -> Iterator[list[str]]:
     for value in result.get("sqlite") or []:
         yield [
@@ -190,6 +202,17 @@ MEMORY_HEADER = [
     "framework", "Forge app, MiB", "minimal app, MiB", "Forge / minimal",
     "database rung, MiB", "minimal app's command",
 ]  # fmt: skip
+IMPORTS_HEADER = [
+    "framework", "minimal app, MiB", "database rung, MiB", "Forge app, MiB",
+    "Forge / minimal", "what the Forge app loads beyond its minimal app, MiB",
+]  # fmt: skip
+IMPORTS_TEXT = (
+    "Where the difference comes from: each rung's app loaded (imported, its factory"
+    " called) in a fresh interpreter, no server and no request, and its RSS read. Then"
+    " a process loads the minimal app and imports, one at a time in the order the"
+    " Forge app loaded them, the modules the Forge app adds, each module's growth"
+    " charged to its top-level package (`forge.bench.imports`)."
+)
 SQLITE_HEADER = [
     "journal_mode", "synchronous", "commits/s", "p50 ms", "p99 ms", "max ms",
     "failed (database is locked)",
@@ -265,6 +288,7 @@ def terminal_tables(result: Result) -> list[Table]:
         ("Remote database: get through a delay", REMOTE_HEADER, remote_rows),
         ("Served on PostgreSQL, get", POSTGRES_HEADER, postgres_rows),
         ("Memory per worker", MEMORY_HEADER, memory_rows),
+        ("What a worker loads, MiB", IMPORTS_HEADER, imports_rows),
         ("SQLite commits", SQLITE_HEADER, sqlite_rows),
         ("Issue 16's targets", targets.HEADER, targets.rows),
     ):
@@ -514,6 +538,12 @@ def markdown(result: Result, charts: list[Path], docs: Path) -> str:
         " scenarios (its answers are not checked: a dict per worker).",
         "",
         markdown_table(MEMORY_HEADER, memory_rows(result)),
+        "",
+        "### What a worker loads",
+        "",
+        IMPORTS_TEXT,
+        "",
+        markdown_table(IMPORTS_HEADER, imports_rows(result)),
         "",
         "## SQLite: journal mode and synchronous setting",
         "",

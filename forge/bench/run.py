@@ -26,7 +26,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from forge.bench import inprocess, machine, memory, remote, served, sqlite, wrk
+from forge.bench import imports, inprocess, machine, memory, remote, served, sqlite, wrk
 from forge.bench.ladder import FRAMEWORKS, RUNG_NAMES, RUNGS, SCENARIO_NAMES
 
 BENCH_VERSION = "1.3"
@@ -146,6 +146,7 @@ def run(
             folder / "memory", settings.seconds, settings.connections,
             progress=progress, scenarios=settings.memory_scenarios,
         )  # fmt: skip
+        result["imports"] = imports.bench(folder / "imports", progress)
         durations["served"] = round(time.monotonic() - part, 1)
         part = time.monotonic()
         result["sqlite"] = sqlite.bench(folder / "sqlite", settings.sqlite_seconds,
@@ -254,7 +255,7 @@ def steps(settings: Settings, remote_too: bool) -> int:
     total = len(RUNGS) * settings.rounds + 1  # + the profile
     runs = len(served.SERVED_SCENARIOS) * len(settings.keep_alive) * settings.rounds
     total += 1 + served_configs * runs  # the gate, then the runs
-    total += len(memory.CONFIGS) + len(sqlite.SETTINGS)
+    total += len(memory.CONFIGS) + len(FRAMEWORKS) + len(sqlite.SETTINGS)
     if remote_too:
         chosen = configs(settings.remote_configs, remote.CONFIGS)
         total += 1 + sum(  # the gate, then each config's runs

@@ -151,7 +151,15 @@ def memory_ratio(result: Result, framework: str) -> Figure:
         return None
     ours, theirs = forge["peak_rss_per_worker_mib"], minimal["peak_rss_per_worker_mib"]
     ratio = ours / theirs
-    return ratio, f"{ratio:.2f}× ({ours:.0f} of {theirs:.0f} MiB)"
+    text = f"{ratio:.2f}× ({ours:.0f} of {theirs:.0f} MiB"
+    # The database rung beside it: how much of the ratio the database access alone
+    # takes, before any of the contract (the report's "What a worker loads").
+    records: list[Result] = result.get("served") or []
+    database = next((r for r in records if r["rung"] == f"{framework}_database"), None)
+    if database is not None:
+        alone = database["peak_rss_per_worker_mib"] / theirs
+        text += f"; the database rung {alone:.2f}×"
+    return ratio, text + ")"
 
 
 TARGETS = (
