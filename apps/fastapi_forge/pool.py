@@ -1,5 +1,5 @@
-"""The pool every engine takes its connections from, fair to the requests waiting;
-pooled SQLite connections that still keep R24, and SQLite's settings, through
+"""The pool of the PostgreSQL engine, fair to the requests waiting; pooled SQLite
+connections that still keep R24, and SQLite's settings, through
 SQLAlchemy's pool events.
 
 Counterparts: ``flask_forge/pool.py``; Django's ``backends/sqlite3/``. ``db.py`` makes
@@ -99,7 +99,7 @@ class FairQueue(QueueCommon[ConnectionPoolEntry]):
 
 
 class FairQueuePool(AsyncAdaptedQueuePool):
-    """SQLAlchemy's asyncio pool on ``FairQueue``: the pool of every engine here."""
+    """SQLAlchemy's asyncio pool on ``FairQueue``: the PostgreSQL engine's pool."""
 
     _queue_class = FairQueue
 
