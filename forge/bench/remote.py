@@ -17,9 +17,9 @@ access (issue 16: at least 70 % of the rung's requests/s).
 import secrets
 import signal
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,21 +62,27 @@ CONFIGS = (
 
 @contextmanager
 def fresh_databases(
-    server: URL, configs: Sequence[served.Config]
+    server: URL, proxies: Mapping[served.Config, DelayProxy]
 ) -> Iterator[dict[served.Config, str]]:
     """A new database per config on the PostgreSQL server at ``server`` (whose own
-    database name is ignored), each URL with its app's driver; all dropped after."""
+    database name is ignored), each URL with its app's driver and through the config's
+    own proxy; all dropped after."""
     name = f"forge_bench_{secrets.token_hex(3)}"
     databases = {
         config: app_database_url(
             render(server.set(database=f"{name}_{index}")), config.app.framework
         )
-        for index, config in enumerate(configs)
+        for index, config in enumerate(proxies)
     }
     try:
         for database in databases.values():
             ensure_database(database)
-        yield databases
+        yield {
+            config: render(make_url(database).set(host="127.0.0.1", port=proxy.port))
+            for (config, database), proxy in zip(
+                databases.items(), proxies.values(), strict=True
+            )
+        }
     finally:
         for database in databases.values():
             drop_database(database)
@@ -101,16 +107,22 @@ def bench(
     progress: Callable[[str], None] = lambda line: None,
     served_connections: int = 32,
 ) -> list[dict[str, Any]]:
-    """Each config on its own fresh database behind the delay proxy, gated; then
-    ``get`` at 0 ms with ``served_connections`` (the served part's), for the Forge
-    defaults and the database rungs; then, for the Forge apps, ``get`` at every
+    """Each config on its own fresh database behind a delay proxy of its own, gated;
+    then ``get`` at 0 ms with ``served_connections`` (the served part's), for the
+    Forge defaults and the database rungs; then, for the Forge apps, ``get`` at every
     delay with ``connections``. The databases are dropped at the end."""
     url = make_url(postgres_url)
-    with (
-        DelayProxy(url.host or "127.0.0.1", url.port or 5432) as proxy,
-        fresh_databases(url.set(host="127.0.0.1", port=proxy.port), configs) as urls,
-        served.started(configs, folder, urls.get) as servers,
-    ):
+    with ExitStack() as stack:
+        # A proxy per server: the connections one counts are that server's alone,
+        # not those the others keep open while it is measured.
+        proxies = {
+            config: stack.enter_context(
+                DelayProxy(url.host or "127.0.0.1", url.port or 5432)
+            )
+            for config in configs
+        }
+        urls = stack.enter_context(fresh_databases(url, proxies))
+        servers = stack.enter_context(served.started(configs, folder, urls.get))
         postgres = server_process(postgres_url)
         for server in servers:
             server.database_pid = postgres
@@ -120,7 +132,7 @@ def bench(
         for server in servers:
             if server.gate is None:
                 served.seed(server)
-        run = Run(proxy, connections, served_connections, seconds, folder, progress)
+        run = Run(proxies, connections, served_connections, seconds, folder, progress)
         return [measure(server, run, delays) for server in servers]
 
 
@@ -128,7 +140,8 @@ def bench(
 class Run:
     """What every server of the remote part is measured with."""
 
-    proxy: DelayProxy
+    proxies: Mapping[served.Config, DelayProxy]
+    """Each server's own, between it and PostgreSQL."""
     connections: int
     served_connections: int
     seconds: int
@@ -176,7 +189,7 @@ def at_delay(
 ) -> dict[str, Any]:
     """``get`` through the proxy at ``delay`` ms with ``connections``: the figures,
     the round trips one request makes, the bound they allow, the connections held."""
-    proxy = run.proxy
+    proxy = run.proxies[server.config]
     if not drained(proxy):
         return {"failed": "the last run's backlog never drained"}
     proxy.reset(delay / 1000)

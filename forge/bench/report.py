@@ -378,7 +378,8 @@ def conditions_text(result: Result) -> str:
             f"- Load average (1, 5, 15 min) before: {conditions['load_average']},"
             f" after: {conditions['load_average_after']}. Each measurement records its"
             " own, and the cores of other work while it ran, in the JSON.",
-            f"- In-process: {settings['rounds']} rounds in alternating order,"
+            f"- In-process: {settings.get('inprocess_rounds', settings['rounds'])}"
+            " rounds in alternating order,"
             f" {settings['batches']} batches of {settings['batch_size']} requests each,"
             f" after {settings['users']} users were created; their SQLite files on"
             f" {conditions.get('inprocess_databases', 'disk')} (the served apps' on"

@@ -29,7 +29,7 @@ from rich.progress import (
 from forge.bench import imports, inprocess, machine, memory, remote, served, sqlite, wrk
 from forge.bench.ladder import FRAMEWORKS, RUNG_NAMES, RUNGS, SCENARIO_NAMES
 
-BENCH_VERSION = "1.3"
+BENCH_VERSION = "1.4"
 """The instrument's version: a change to what it measures or how changes it."""
 MEMORY_FOLDER = Path("/dev/shm")
 """Where the in-process rungs keep their SQLite files, if it exists: in memory, the
@@ -42,6 +42,10 @@ class Settings:
     """How much of everything a run does."""
 
     rounds: int
+    """Served runs of each server and scenario, alternated."""
+    inprocess_rounds: int
+    """Processes per rung in-process, alternated: the same code measured in two
+    processes here has differed by a third, more than within one process."""
     batches: int
     batch_size: int
     users: int
@@ -60,7 +64,8 @@ class Settings:
 
 
 FULL = Settings(
-    rounds=2, batches=3, batch_size=100, users=1000, seconds=1, connections=32,
+    rounds=2, inprocess_rounds=3, batches=3, batch_size=100, users=1000, seconds=1,
+    connections=32,
     remote_seconds=4, remote_connections=remote.CONNECTIONS, delays_ms=remote.DELAYS_MS,
     sqlite_seconds=3, keep_alive=(True, False),
     memory_scenarios=tuple(s.name for s in served.SERVED_SCENARIOS),
@@ -71,7 +76,8 @@ FULL = Settings(
     remote_configs=tuple(config.name for config in remote.CONFIGS),
 )  # fmt: skip
 QUICK = Settings(
-    rounds=1, batches=2, batch_size=30, users=100, seconds=1, connections=16,
+    rounds=1, inprocess_rounds=1, batches=2, batch_size=30, users=100, seconds=1,
+    connections=16,
     remote_seconds=1, remote_connections=16, delays_ms=(5,), sqlite_seconds=1,
     keep_alive=(True,), memory_scenarios=("get",),
     forge_configs=tuple(c.name for c in served.FORGE_CONFIGS if c.default),
@@ -114,7 +120,7 @@ def run(
         folder = Path(name)
         part = time.monotonic()
         costs = inprocess.measure_rungs(
-            RUNGS, Path(in_memory), settings.rounds, settings.batches,
+            RUNGS, Path(in_memory), settings.inprocess_rounds, settings.batches,
             settings.batch_size, settings.users, progress,
         )  # fmt: skip
         result["inprocess"] = costs
@@ -252,7 +258,7 @@ def describe_command() -> str:
 def steps(settings: Settings, remote_too: bool) -> int:
     """How many progress lines a run prints: its progress bar's length."""
     served_configs = len(settings.forge_configs) + len(settings.reference_configs)
-    total = len(RUNGS) * settings.rounds + 1  # + the profile
+    total = len(RUNGS) * settings.inprocess_rounds + 1  # + the profile
     runs = len(served.SERVED_SCENARIOS) * len(settings.keep_alive) * settings.rounds
     total += 1 + served_configs * runs  # the gate, then the runs
     total += len(memory.CONFIGS) + len(FRAMEWORKS) + len(sqlite.SETTINGS)
