@@ -9,6 +9,7 @@ skip and say how to install it.
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -425,3 +426,21 @@ def test_the_published_report_has_its_charts_and_the_readme_quotes_its_headline(
     headline = headline_table(text)
     assert len(headline) == 5  # the header, its rule and the three apps
     assert headline == headline_table((ROOT / "README.md").read_text())
+
+
+def test_a_writer_refused_the_file_counts_it_failed(tmp_path: Path) -> None:
+    """The SQLite part's writers: one that cannot even read the schema, the file
+    locked past the busy timeout, counts a failure and goes on trying; none dies."""
+    path = tmp_path / "locked.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+    holder.execute("BEGIN EXCLUSIVE")  # no other connection reads it now
+    try:
+        result = sqlite.writer(path, "delete", "full", seconds=0.5)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+    assert result["latencies"] == []
+    assert len(result["failures"]) >= sqlite.WRITERS
+    assert all("locked" in failure for failure in result["failures"])

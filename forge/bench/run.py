@@ -29,7 +29,7 @@ from rich.progress import (
 from forge.bench import imports, inprocess, machine, memory, remote, served, sqlite, wrk
 from forge.bench.ladder import FRAMEWORKS, RUNG_NAMES, RUNGS, SCENARIO_NAMES
 
-BENCH_VERSION = "1.4"
+BENCH_VERSION = "1.5"
 """The instrument's version: a change to what it measures or how changes it."""
 MEMORY_FOLDER = Path("/dev/shm")
 """Where the in-process rungs keep their SQLite files, if it exists: in memory, the

@@ -40,10 +40,17 @@ def writer(
 
     def commit_until_deadline(number: int) -> None:
         connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)
-        connection.execute(f"PRAGMA synchronous={synchronous}")
+        ready = False
+        while not ready and time.monotonic() < deadline:
+            try:  # reads the schema: in the rollback journal, refused past the timeout
+                connection.execute(f"PRAGMA synchronous={synchronous}")
+                ready = True
+            except sqlite3.OperationalError as error:
+                with lock:
+                    failures.append(str(error))
         mine: list[float] = []
         count = 0
-        while time.monotonic() < deadline:
+        while ready and time.monotonic() < deadline:
             count += 1
             name = f"{os.getpid()}-{number}-{count}"
             began = time.perf_counter()
