@@ -1,9 +1,11 @@
-"""What a worker loads: each Forge app, loaded as its server loads it, on SQLite with
-the admin off, imports none of the packages only another job needs (issue 16: worker
-memory; forge bench's "What a worker loads" table says what each costs).
+"""What a worker loads: the FastAPI and Flask apps, loaded as their servers load them,
+on SQLite with the admin off, import none of the packages only another job needs (issue
+16: worker memory; forge bench's "What a worker loads" table says what each costs).
 
 The apps import these where they are used instead: the migrations, the admin, the
-document's page, the PostgreSQL driver.
+document's page, the PostgreSQL driver. Django is not here: its setup imports every
+app of ``INSTALLED_APPS`` (the admin, axes, drf-spectacular) in every worker, by design,
+and its memory target holds.
 """
 
 import importlib.util
