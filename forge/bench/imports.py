@@ -19,9 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from forge.bench.ladder import FRAMEWORKS, RUNG_NAMES, Rung
+from forge.bench.ladder import FRAMEWORKS, LAYERS, RUNG_NAMES, Rung
 
-LAYERS = ("minimal", "database", "forge")
+LOADED = LAYERS[1:]
+"""The rungs loaded: all but the raw interface, which has no framework to load."""
 SHOWN = 6
 """Packages named per framework; the others are summed."""
 
@@ -65,7 +66,7 @@ def bench(
     results = {}
     for framework in FRAMEWORKS:
         progress(f"memory, what a worker loads: {framework}")
-        rungs = {layer: RUNG_NAMES[f"{framework}_{layer}"] for layer in LAYERS}
+        rungs = {layer: RUNG_NAMES[f"{framework}_{layer}"] for layer in LOADED}
         alone = {layer: child(rung, folder) for layer, rung in rungs.items()}
         charge = child(
             rungs["forge"], folder, rungs["minimal"], alone["forge"]["modules"]
