@@ -81,8 +81,9 @@ def loads(body: bytes) -> Any:
         if body.startswith(codecs.BOM_UTF8):
             raise ValueError("a byte order mark")
         text = body.decode("utf-8")
-        if nesting_depth(text) > MAX_DEPTH:
-            raise ValueError("nested too deeply")  # checked first: json recurses
+        # Checked first, as json recurses; no deeper than its brackets can nest.
+        if opening_brackets(text) > MAX_DEPTH and nesting_depth(text) > MAX_DEPTH:
+            raise ValueError("nested too deeply")
         value = json.loads(
             text,
             object_pairs_hook=unique_members,
@@ -90,11 +91,25 @@ def loads(body: bytes) -> Any:
             parse_float=finite_number,
             parse_int=finite_number,
         )
-        if any(FORBIDDEN_CHARACTERS.search(string) for string in strings(value)):
+        if may_hold_forbidden_characters(text) and any(
+            FORBIDDEN_CHARACTERS.search(string) for string in strings(value)
+        ):
             raise ValueError("a surrogate or a noncharacter")
     except ValueError as error:  # UnicodeDecodeError and JSONDecodeError included
         raise ProblemError(MALFORMED_JSON) from error
     return value
+
+
+def opening_brackets(text: str) -> int:
+    """How many ``[`` and ``{`` the text holds, in strings too: a bound on its depth
+    that C counts, where ``nesting_depth`` steps through the text in Python."""
+    return text.count("[") + text.count("{")
+
+
+def may_hold_forbidden_characters(text: str) -> bool:
+    """False for a text that cannot hold a forbidden character: ASCII (which
+    CPython knows without looking) and without the backslash of an escape."""
+    return not text.isascii() or "\\" in text
 
 
 def nesting_depth(text: str) -> int:
