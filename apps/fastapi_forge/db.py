@@ -100,7 +100,7 @@ def open_engine(url: URL, *, reads_only: bool = False) -> AsyncEngine:
         # R24, R25: SQLite waits this long for another writer's lock, then fails.
         connect_args={"timeout": QUERY_TIMEOUT_SECONDS},
     )
-    watch_sqlite_file(engine, path, reads_only=reads_only)
+    watch_sqlite_file(engine, path)
     return engine
 
 
