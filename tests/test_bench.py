@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from forge.bench import delay, inprocess, machine, served, sqlite, wrk
+from forge.bench import delay, inprocess, machine, served, sqlite, targets, wrk
 from forge.bench.ladder import (
     CONTRACT_STATUSES,
     RUNGS,
@@ -84,6 +84,20 @@ def test_a_failing_rung_fails_its_run() -> None:
         "unexpected statuses {'400': 3}"
     )
     assert inprocess.combined([result["get"]])["failed"] is None
+
+
+def test_a_profile_by_cumulative_time_shows_the_app_under_its_interface() -> None:
+    """The profile of a missed target: by cumulative time, the callers first, so two
+    rungs' profiles line up; the app's own function is among its lines."""
+    rung = Rung("raw_wsgi", "raw", "raw", "wsgi", "bench.raw_wsgi:app")
+    result = inprocess.run(
+        rung, batches=1, size=20, users=2, profiled="get", sort="cumulative", lines=8
+    )
+    text = result["profile"]
+
+    assert "Ordered by: cumulative time" in text
+    assert "restriction <8>" in text
+    assert "raw_wsgi.py" in text
 
 
 BURN = "import time\nwhile time.process_time() < 0.4:\n    pass"
@@ -288,6 +302,13 @@ def test_a_quick_run_measures_every_figure_and_reports_it(tmp_path: Path) -> Non
         assert all(s["cpu_us"] > 0 and s["failed"] is None for s in scenarios.values())
     assert all(r is not None for row in result["ratios"].values() for r in row.values())
     assert result["profile"]["top"].count("\n") > 10
+    missed = [miss[:2] for miss in targets.inprocess_misses(result)]
+    assert [[m["framework"], m["scenario"]] for m in result["miss_profiles"]] == [
+        list(miss) for miss in missed
+    ]
+    for miss in result["miss_profiles"]:
+        assert "Ordered by: cumulative time" in miss["forge"]
+        assert miss["database"].count("\n") > 10
     assert {record["config"] for record in result["served"]} >= {
         "fastapi_forge · uvicorn", "flask_forge · gunicorn sync",
         "django_forge · gunicorn sync",
@@ -346,7 +367,7 @@ def test_a_quick_run_measures_every_figure_and_reports_it(tmp_path: Path) -> Non
     assert "| fastapi_forge · uvicorn (forge serve) |" in text
     for section in (
         "## Issue 16's targets", "## Memory per worker", "### What a worker loads",
-        "## SQLite",
+        "## SQLite", "## The in-process targets missed, profiled",
     ):  # fmt: skip
         assert section in text
     assert text.count("| in-process CPU over the database rung") == 2

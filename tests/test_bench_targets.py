@@ -121,6 +121,24 @@ def test_a_figure_past_its_bound_is_missed_and_shown() -> None:
     assert memory[2] == "missed: 2.00× (60 of 30 MiB; the database rung 1.50×)"
 
 
+def test_the_in_process_misses_are_those_the_table_reads_missed() -> None:
+    """What ``forge bench`` profiles: each in-process target missed, once, on the
+    scenario past its bound; none in a run that meets them."""
+    result = run()
+    result["ratios_to_database"]["flask"]["patch"] = 1.51
+    result["ratios_to_database"]["flask"]["get"] = 1.6
+    result["ratios_to_database"]["django"]["invalid"] = 1.35
+    found = verdicts(result)
+
+    assert targets.inprocess_misses(run()) == []
+    assert targets.inprocess_misses(result) == [
+        ("flask", "get", 1.6, targets.INPROCESS_BOUND),
+        ("django", "invalid", 1.35, targets.INPROCESS_INVALID_BOUND),
+    ]
+    assert found[targets.TARGETS[0].promise][1] == "missed: 1.60× (get)"
+    assert found[targets.TARGETS[1].promise][2] == "missed: 1.35× (invalid)"
+
+
 def test_a_failed_run_is_missed_and_an_absent_figure_not_measured() -> None:
     result = run(memory=[])
     result["remote"][0]["served"]["failed"] = "unexpected statuses {'500': 3}"
@@ -146,3 +164,20 @@ def test_the_remote_target_states_the_workers_and_connections_it_took() -> None:
     assert remote[0] == (
         "missed: 70% (70 of 100 req/s, 2 workers × 1 threads, 2 connections)"
     )
+
+
+def test_a_missed_target_is_reported_with_both_rungs_profiles() -> None:
+    from forge.bench import report
+
+    miss = {"framework": "flask", "scenario": "invalid", "ratio": 1.47, "bound": 1.3,
+            "forge": "forge's profile", "database": "the rung's profile"}  # fmt: skip
+    text = "\n".join(report.miss_profiles(run(miss_profiles=[miss])))
+
+    assert "### flask_forge, invalid: 1.47× its database rung (at most 1.3×)" in text
+    assert text.index("`flask_forge`:") < text.index("forge's profile")
+    assert text.index("`flask_database`:") < text.index("the rung's profile")
+    assert report.miss_profiles(run(miss_profiles=[])) == [
+        "## The in-process targets missed, profiled", "",
+        "Every in-process target was met in this run.", "",
+    ]  # fmt: skip
+    assert report.miss_profiles(run()) == []  # a run from before bench 1.6

@@ -220,8 +220,11 @@ def measure(
     }
 
 
-def profile(send: Send, stream: Iterable[Request], size: int) -> str:
-    """The top functions by own time over ``size`` requests, as pstats prints them."""
+def profile(
+    send: Send, stream: Iterable[Request], size: int, sort: str, lines: int
+) -> str:
+    """The top ``lines`` functions by ``sort`` (pstats' own time, ``tottime``, or
+    ``cumulative``, which lines up two apps' calls) over ``size`` requests."""
     iterator = iter(stream)
     batch = [next(iterator) for _ in range(size)]
     profiler = cProfile.Profile()
@@ -230,11 +233,19 @@ def profile(send: Send, stream: Iterable[Request], size: int) -> str:
     profiler.disable()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
-    stats.strip_dirs().sort_stats("tottime").print_stats(15)
+    stats.strip_dirs().sort_stats(sort).print_stats(lines)
     return out.getvalue()
 
 
-def run(rung: Rung, batches: int, size: int, users: int, profiled: str | None) -> Any:
+def run(
+    rung: Rung,
+    batches: int,
+    size: int,
+    users: int,
+    profiled: str | None,
+    sort: str = "tottime",
+    lines: int = 15,
+) -> Any:
     app = load(rung)
     send, stop = (asgi_sender if rung.interface == "asgi" else wsgi_sender)(app)
     counter = Counter()
@@ -243,7 +254,9 @@ def run(rung: Rung, batches: int, size: int, users: int, profiled: str | None) -
         if profiled is not None:
             scenario = next(s for s in SCENARIOS if s.name == profiled)
             return {
-                "profile": profile(send, requests(scenario, user_ids, counter), size)
+                "profile": profile(
+                    send, requests(scenario, user_ids, counter), size, sort, lines
+                )
             }
         # Creating last keeps the list at the seeded size for every other scenario.
         ordered = sorted(SCENARIOS, key=lambda s: s.name == "create")
@@ -348,9 +361,18 @@ def combined(results: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def profile_rung(rung: Rung, scenario: str, folder: Path, size: int, users: int) -> str:
+def profile_rung(
+    rung: Rung,
+    scenario: str,
+    folder: Path,
+    size: int,
+    users: int,
+    sort: str = "tottime",
+    lines: int = 15,
+) -> str:
     """cProfile's top functions of ``rung`` answering ``scenario``."""
     arguments = ["--size", str(size), "--users", str(users), "--profile", scenario]
+    arguments += ["--sort", sort, "--lines", str(lines)]
     result, _ = child(rung, folder, arguments)
     text: str = result["profile"]
     return text
@@ -363,9 +385,14 @@ def main(arguments: list[str] | None = None) -> None:
     parser.add_argument("--size", type=int, default=200, help="requests per batch")
     parser.add_argument("--users", type=int, default=1000, help="users seeded first")
     parser.add_argument("--profile", metavar="SCENARIO", help="profile this one")
+    parser.add_argument("--sort", choices=("tottime", "cumulative"), default="tottime")
+    parser.add_argument("--lines", type=int, default=15, help="functions shown")
     options = parser.parse_args(arguments)
     rung = RUNG_NAMES[options.rung]
-    result = run(rung, options.batches, options.size, options.users, options.profile)
+    result = run(
+        rung, options.batches, options.size, options.users, options.profile,
+        options.sort, options.lines,
+    )  # fmt: skip
     json.dump(result, sys.stdout)
 
 

@@ -426,6 +426,34 @@ def disturbed_text(result: Result) -> str:
     )
 
 
+def miss_profiles(result: Result) -> list[str]:
+    """Each in-process target missed, explained: the Forge app's profile beside its
+    database rung's, by cumulative time (absent from a run before bench 1.6)."""
+    if "miss_profiles" not in result:
+        return []
+    lines = ["## The in-process targets missed, profiled", ""]
+    if not result["miss_profiles"]:
+        return [*lines, "Every in-process target was met in this run.", ""]
+    lines += [
+        "Each Forge app that missed an in-process target, on its worst scenario, and"
+        " its framework's database rung on the same requests, by cumulative time: the"
+        " functions one calls and the other does not are where the difference is."
+        " cProfile slows every call alike, so the times are larger than the table's.",
+        "",
+    ]
+    for miss in result["miss_profiles"]:
+        framework, scenario = miss["framework"], miss["scenario"]
+        lines += [
+            f"### {framework}_forge, {scenario}: {number(miss['ratio'], 2)}× its"
+            f" database rung (at most {number(miss['bound'], 1)}×)",
+            "",
+        ]
+        for layer in ("forge", "database"):
+            profile = miss[layer].strip()
+            lines += [f"`{framework}_{layer}`:", "", "```", profile, "```", ""]
+    return lines
+
+
 def markdown(result: Result, charts: list[Path], docs: Path) -> str:
     """The whole report, for ``docs/benchmarks.md``."""
     profile = result.get("profile")
@@ -473,6 +501,7 @@ def markdown(result: Result, charts: list[Path], docs: Path) -> str:
             "```",
             "",
         ]
+    sections += miss_profiles(result)
     sections += [
         "## Served: requests per second",
         "",

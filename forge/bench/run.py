@@ -26,11 +26,23 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from forge.bench import imports, inprocess, machine, memory, remote, served, sqlite, wrk
+from forge.bench import (
+    imports,
+    inprocess,
+    machine,
+    memory,
+    remote,
+    served,
+    sqlite,
+    targets,
+    wrk,
+)
 from forge.bench.ladder import FRAMEWORKS, RUNG_NAMES, RUNGS, SCENARIO_NAMES
 
-BENCH_VERSION = "1.5"
+BENCH_VERSION = "1.6"
 """The instrument's version: a change to what it measures or how changes it."""
+MISS_PROFILE_LINES = 30
+"""Functions shown of each rung's profile for a missed in-process target."""
 MEMORY_FOLDER = Path("/dev/shm")
 """Where the in-process rungs keep their SQLite files, if it exists: in memory, the
 disk's syncs on every commit take the run's time but none of the CPU measured. The
@@ -127,9 +139,11 @@ def run(
         result["ratios"] = ratios(costs)
         result["ratios_to_database"] = ratios(costs, "database")
         worst = worst_ratio(result["ratios"])
+        misses = targets.inprocess_misses(result)
         if worst is not None:
             framework, scenario, ratio = worst
-            progress(f"profiling {framework}_forge, {scenario}")
+            also = f", and the rungs of {len(misses)} targets missed" if misses else ""
+            progress(f"profiling {framework}_forge, {scenario}{also}")
             result["profile"] = {
                 "rung": f"{framework}_forge",
                 "scenario": scenario,
@@ -139,6 +153,25 @@ def run(
                     settings.batch_size, settings.users,
                 ),
             }  # fmt: skip
+        # Each in-process target missed, its Forge app and database rung side by
+        # side, by cumulative time, so the calls line up: where the difference is.
+        result["miss_profiles"] = [
+            {
+                "framework": framework,
+                "scenario": scenario,
+                "ratio": ratio,
+                "bound": bound,
+                **{
+                    layer: inprocess.profile_rung(
+                        RUNG_NAMES[f"{framework}_{layer}"], scenario,
+                        folder / "profile", settings.batch_size, settings.users,
+                        sort="cumulative", lines=MISS_PROFILE_LINES,
+                    )
+                    for layer in ("forge", "database")
+                },
+            }
+            for framework, scenario, ratio, bound in misses
+        ]  # fmt: skip
         durations["inprocess"] = round(time.monotonic() - part, 1)
         part = time.monotonic()
         result["served"] = served.bench(
