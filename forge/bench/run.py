@@ -142,7 +142,7 @@ def run(
         misses = targets.inprocess_misses(result)
         if worst is not None:
             framework, scenario, ratio = worst
-            also = f", and the rungs of {len(misses)} targets missed" if misses else ""
+            also = f", and both rungs of {len(misses)} missed" if misses else ""
             progress(f"profiling {framework}_forge, {scenario}{also}")
             result["profile"] = {
                 "rung": f"{framework}_forge",
