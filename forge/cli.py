@@ -335,6 +335,13 @@ def bench(
         errors.print(f"forge bench: {wrk.INSTALL}", markup=False)
         raise typer.Exit(1)
     settings = benchmark.QUICK if quick else benchmark.FULL
+    if missing := benchmark.missing_packages(settings, charts=markdown is not None):
+        errors.print(
+            f"forge bench: {', '.join(missing)} not installed; install the bench"
+            f" extra: {benchmark.BENCH_EXTRA}",
+            markup=False,
+        )
+        raise typer.Exit(1)
     shown = " ".join(["forge bench", *sys.argv[2:]])
     try:
         result = benchmark.run_with_progress(

@@ -415,6 +415,34 @@ def test_without_wrk_it_says_how_to_install_it(tmp_path: Path) -> None:
     assert done.stderr.strip() == f"forge bench: {wrk.INSTALL}"
 
 
+HIDE_BENCH_EXTRA = """
+import sys
+
+# An import of a name that sys.modules maps to None fails, and find_spec finds none.
+sys.modules.update(granian=None, matplotlib=None)
+"""
+"""A ``sitecustomize`` that makes a Python without the bench extra's packages."""
+
+
+@NO_WRK
+def test_without_the_bench_extra_it_says_how_to_install_it(tmp_path: Path) -> None:
+    """Before it measures anything: a full run serves apps under granian and a
+    report draws charts, and neither is in the README's first install."""
+    (tmp_path / "sitecustomize.py").write_text(HIDE_BENCH_EXTRA)
+    environment = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "forge", "bench", "--markdown", "report.md"],
+        capture_output=True, text=True, env=environment, cwd=tmp_path, check=False,
+        timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "forge bench: granian, matplotlib not installed; install the bench extra:"
+        " python -m pip install -e '.[bench]'"
+    )
+    assert not (tmp_path / "report.md").exists()
+
+
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "docs" / "benchmarks.md"
 

@@ -5,6 +5,7 @@ A full run takes under ten minutes on two cores; ``--quick`` runs every part wit
 fewer requests and servers, to check that the instrument works, not to rank.
 """
 
+import importlib.util
 import json
 import statistics
 import sys
@@ -98,6 +99,19 @@ QUICK = Settings(
         c.name for c in remote.CONFIGS if c.default or not c.app.forge
     ),
 )  # fmt: skip
+
+
+BENCH_EXTRA = "python -m pip install -e '.[bench]'"
+"""What installs the packages of ``missing_packages``: pyproject.toml's bench extra."""
+
+
+def missing_packages(settings: Settings, charts: bool) -> list[str]:
+    """The bench extra's packages this run needs and cannot import: granian when it
+    serves an app under granian, matplotlib when it draws the report's charts."""
+    chosen = settings.forge_configs + settings.reference_configs
+    needed = ["granian"] if any("granian" in name for name in chosen) else []
+    needed += ["matplotlib"] if charts else []
+    return [name for name in needed if importlib.util.find_spec(name) is None]
 
 
 def configs(names: tuple[str, ...], pool: tuple[served.Config, ...]) -> list[Any]:
